@@ -1,0 +1,147 @@
+"""Exceptions raised by axionlike.
+
+Misuse raises at once; failures of a task or metric on one item are recorded as data
+(`ErrorInfo` on the result) and only raise when `ErrorConfig(fail_fast=True)` asks.
+
+```
+AxionlikeError
+├── ConfigurationError        bad configuration, raised before any work starts
+│   ├── UnknownMetricError    a metric name or object no executor accepts
+│   └── MissingDependencyError  an optional extra is not installed
+├── DatasetError
+│   ├── DatasetLoadError      a file or frame that cannot be read
+│   └── InvalidItemError      a row that is not a valid DatasetItem
+├── TaskError                 the task failed or returned the wrong shape
+├── MetricError
+│   ├── MissingFieldsError    an item lacks fields a metric requires
+│   └── ExternalMetricError   a Ragas or DeepEval metric failed
+├── LLMError
+│   ├── LLMTimeoutError
+│   ├── RateLimitError
+│   └── StructuredOutputError
+├── CacheError
+├── TracingError
+└── EvaluationAbortedError    fail-fast stopped the run; carries the partial result
+```
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from axionlike.results import EvaluationResult
+
+__all__ = [
+    "AxionlikeError",
+    "CacheError",
+    "ConfigurationError",
+    "DatasetError",
+    "DatasetLoadError",
+    "EvaluationAbortedError",
+    "ExternalMetricError",
+    "InvalidItemError",
+    "LLMError",
+    "LLMTimeoutError",
+    "MetricError",
+    "MissingDependencyError",
+    "MissingFieldsError",
+    "RateLimitError",
+    "StructuredOutputError",
+    "TaskError",
+    "TracingError",
+    "UnknownMetricError",
+]
+
+
+class AxionlikeError(Exception):
+    """Root of every exception axionlike raises on purpose."""
+
+
+class ConfigurationError(AxionlikeError):
+    """The evaluation is configured wrongly; raised before any work starts."""
+
+
+class UnknownMetricError(ConfigurationError):
+    """A metric name or object that no executor accepts."""
+
+
+class MissingDependencyError(ConfigurationError):
+    """An optional dependency is needed; the message names the extra to install."""
+
+    def __init__(self, package: str, extra: str, purpose: str) -> None:
+        super().__init__(f"{purpose} needs the '{package}' package: pip install 'axionlike[{extra}]'")
+        self.package = package
+        self.extra = extra
+
+
+class DatasetError(AxionlikeError):
+    """The dataset cannot be used."""
+
+
+class DatasetLoadError(DatasetError):
+    """A dataset source (file, frame) cannot be read."""
+
+
+class InvalidItemError(DatasetError):
+    """One row is not a valid DatasetItem; the message names the row and field."""
+
+    def __init__(self, message: str, *, row: int | None = None, item_id: str | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+        self.item_id = item_id
+
+
+class TaskError(AxionlikeError):
+    """The task failed on an item or returned something unusable."""
+
+
+class MetricError(AxionlikeError):
+    """A metric failed on an item or returned something unusable."""
+
+
+class MissingFieldsError(MetricError):
+    """An item lacks fields that a metric requires."""
+
+    def __init__(self, metric: str, fields: list[str], item_id: str | None = None) -> None:
+        which = f"item '{item_id}'" if item_id is not None else "the item"
+        super().__init__(f"metric '{metric}' requires {', '.join(fields)}, which {which} lacks")
+        self.metric = metric
+        self.fields = fields
+        self.item_id = item_id
+
+
+class ExternalMetricError(MetricError):
+    """A Ragas or DeepEval metric raised; the original is the ``__cause__``."""
+
+
+class LLMError(AxionlikeError):
+    """An LLM call failed after its retries."""
+
+
+class LLMTimeoutError(LLMError):
+    """An LLM call timed out."""
+
+
+class RateLimitError(LLMError):
+    """The provider kept answering 429 after the last retry."""
+
+
+class StructuredOutputError(LLMError):
+    """The model's answer did not fit the requested schema, even after repair."""
+
+
+class CacheError(AxionlikeError):
+    """The cache cannot be opened or used."""
+
+
+class TracingError(AxionlikeError):
+    """A tracing backend cannot be configured."""
+
+
+class EvaluationAbortedError(AxionlikeError):
+    """Fail-fast stopped the run; ``partial_result`` holds what was computed."""
+
+    def __init__(self, message: str, partial_result: EvaluationResult | Any = None) -> None:
+        super().__init__(message)
+        self.partial_result = partial_result

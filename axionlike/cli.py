@@ -1,0 +1,88 @@
+"""The ``axionlike`` command line: demo, run, cache."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from axionlike._exceptions import AxionlikeError
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from axionlike._demo import run_demo
+    from axionlike.results._terminal import print_summary
+
+    result = run_demo(show_progress=not args.quiet)
+    print_summary(result)
+    if args.output:
+        print(f"result written to {result.save(args.output)}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from axionlike.results._terminal import print_summary
+    from axionlike.runners import EvaluationRunner
+    from axionlike.runners._file_config import read_config_file
+
+    config, output = read_config_file(args.config)
+    if args.quiet:
+        config = config.model_copy(update={"show_progress": False})
+    result = EvaluationRunner(config).run()
+    print_summary(result)
+    output = Path(args.output) if args.output else output or Path(f"{config.evaluation_name}.json")
+    print(f"result written to {result.save(output)}")
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from axionlike.cache import DiskStore
+
+    if not Path(args.directory).is_dir():
+        print(f"no cache directory at {args.directory}", file=sys.stderr)
+        return 1
+    store = DiskStore(args.directory)
+    try:
+        if args.action == "info":
+            print(f"{args.directory}: {len(store)} entries, {store.volume() / 1e6:.2f} MB")
+        else:
+            print(f"removed {store.clear()} entries from {args.directory}")
+    finally:
+        store.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="axionlike", description="Evaluation experiments for LLM applications.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the built-in offline demo evaluation")
+    demo.add_argument("--output", help="also save the result to this JSON file")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="run the evaluation a YAML or JSON file describes")
+    run.add_argument("config", help="path to the config file")
+    run.add_argument("--output", help="result file (default: the config's 'output', or NAME.json)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_run)
+
+    cache = commands.add_parser("cache", help="inspect or clear a disk cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("directory")
+    cache.set_defaults(handler=_cache)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except AxionlikeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

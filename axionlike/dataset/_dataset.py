@@ -1,0 +1,111 @@
+"""Dataset: an ordered collection of DatasetItems loaded from any supported source."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from axionlike._exceptions import DatasetError, InvalidItemError
+from axionlike.dataset._item import DatasetItem
+from axionlike.dataset._sources import rows_from_dataframe, rows_from_path
+
+
+def _describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(item)"
+        parts.append(f"field '{field}': {err['msg']} (got {err.get('input')!r:.80})")
+    return "; ".join(parts)
+
+
+def to_item(row: Any, index: int) -> DatasetItem:
+    """Validate one row into a DatasetItem, or raise InvalidItemError naming it."""
+    if isinstance(row, DatasetItem):
+        return row
+    if isinstance(row, BaseModel):
+        row = row.model_dump()
+    if not isinstance(row, Mapping):
+        raise InvalidItemError(f"row {index}: expected a mapping or DatasetItem, got {type(row).__name__}", row=index)
+    try:
+        return DatasetItem.model_validate(dict(row))
+    except ValidationError as exc:
+        item_id = row.get("id")
+        label = f"row {index}" + (f" (id {item_id!r})" if item_id is not None else "")
+        raise InvalidItemError(f"{label}: {_describe_validation_error(exc)}", row=index, item_id=item_id) from None
+
+
+class Dataset:
+    """An ordered, immutable collection of DatasetItems.
+
+    Load from a list of items or dicts, a pandas DataFrame, or a CSV / JSONL / JSON
+    file. Rows that are not valid items are collected in ``invalid_rows`` (the runner
+    reports each one as an errored result) unless ``strict=True``, which raises at the
+    first. Duplicate ids are kept and listed in ``duplicate_ids``.
+
+    Example:
+        ```python
+        ds = Dataset.load("eval.jsonl", name="support-faq")
+        len(ds), ds[0].query
+        ```
+    """
+
+    def __init__(
+        self,
+        items: Iterable[Any] = (),
+        *,
+        name: str | None = None,
+        strict: bool = True,
+    ) -> None:
+        self.name = name
+        self.items: list[DatasetItem] = []
+        self.positions: list[int] = []
+        self.invalid_rows: list[InvalidItemError] = []
+        for index, row in enumerate(items):
+            try:
+                self.items.append(to_item(row, index))
+                self.positions.append(index)
+            except InvalidItemError as exc:
+                if strict:
+                    raise
+                self.invalid_rows.append(exc)
+        counts = Counter(item.id for item in self.items)
+        self.duplicate_ids: list[str] = sorted(i for i, n in counts.items() if n > 1)
+
+    @classmethod
+    def load(cls, source: Any, *, name: str | None = None, strict: bool = False) -> Dataset:
+        """Build a Dataset from a list, a DataFrame, a Dataset or a file path."""
+        if isinstance(source, Dataset):
+            return source
+        if isinstance(source, (str, Path)):
+            path = Path(source)
+            return cls(rows_from_path(path), name=name or path.stem, strict=strict)
+        if type(source).__name__ == "DataFrame" and hasattr(source, "to_dict"):
+            return cls(rows_from_dataframe(source), name=name, strict=strict)
+        if isinstance(source, (Mapping, str, bytes)) or not isinstance(source, Iterable):
+            raise DatasetError(
+                "evaluation_inputs must be a list of items or dicts, a pandas DataFrame, "
+                f"a Dataset or a path to a CSV/JSONL file; got {type(source).__name__}"
+            )
+        return cls(source, name=name, strict=strict)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[DatasetItem]:
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> DatasetItem:
+        return self.items[index]
+
+    def __repr__(self) -> str:
+        return f"Dataset(name={self.name!r}, items={len(self.items)})"
+
+    def to_dataframe(self) -> Any:
+        """The items as a pandas DataFrame, one row per item."""
+        import pandas as pd
+
+        return pd.DataFrame([item.model_dump() for item in self.items])

@@ -1,0 +1,124 @@
+"""The native metric contract: one small pydantic base class."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from axionlike.dataset import DatasetItem
+from axionlike.results import Usage
+
+_REGISTRY: dict[str, type[BaseMetric]] = {}
+
+
+def _parameter_identity(value: Any) -> Any:
+    """A stable stand-in for a parameter that is not plain data (never a memory address)."""
+    identity = getattr(value, "cache_identity", None)
+    if callable(identity):
+        return identity()
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+def snake_case(name: str) -> str:
+    """``AnswerRelevancy`` -> ``answer_relevancy``; ``JSONValidity`` -> ``json_validity``."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+class MetricResult(BaseModel):
+    """What a metric's ``execute`` returns: a score and why."""
+
+    score: float
+    explanation: str | None = None
+    usage: Usage | None = None
+    """Tokens and cost of the LLM calls made for this score."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class BaseMetric(BaseModel):
+    """Base class of native metrics.
+
+    A metric is a pydantic model: its fields are its parameters, and they (with the
+    class and ``version``) form its identity, which keys the cache. Subclasses set
+    ``required_fields`` (item fields that must be present), may set
+    ``optional_fields`` (fields read when present), ``higher_is_better`` and
+    ``default_threshold``, and implement ``execute``. Instances are shared by all
+    concurrent calls, so ``execute`` must keep no per-call state on ``self``.
+
+    Example:
+        ```python
+        class StartsWithYes(BaseMetric):
+            required_fields = ("actual_output",)
+
+            async def execute(self, item):
+                return float(item.actual_output.lower().startswith("yes"))
+        ```
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
+
+    required_fields: ClassVar[tuple[str, ...]] = ()
+    optional_fields: ClassVar[tuple[str, ...]] = ()
+    higher_is_better: ClassVar[bool] = True
+    default_threshold: ClassVar[float | None] = 0.5
+    version: ClassVar[str] = "1"
+    """Bump when the scoring logic changes, so cached scores are recomputed."""
+
+    name: str = ""
+    """Name in results, summaries and ``thresholds``; snake_case of the class by default."""
+    threshold: float | None = None
+    """Pass mark; ``default_threshold`` when not given."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            _REGISTRY.setdefault(snake_case(cls.__name__), cls)
+
+    def model_post_init(self, context: Any) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", snake_case(type(self).__name__))
+
+    @property
+    def effective_threshold(self) -> float | None:
+        return self.threshold if self.threshold is not None else self.default_threshold
+
+    def parameters(self) -> dict[str, Any]:
+        """Parameters that change the score (not ``name`` or ``threshold``)."""
+        return self.model_dump(
+            mode="json", exclude={"name", "threshold"}, exclude_none=True, fallback=_parameter_identity
+        )
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two metric instances compute the same scores."""
+        cls = type(self)
+        return {
+            "metric": f"{cls.__module__}.{cls.__qualname__}",
+            "version": cls.version,
+            "parameters": self.parameters(),
+        }
+
+    async def execute(self, item: DatasetItem) -> MetricResult | float:
+        """Score one item whose ``required_fields`` are present."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.parameters().items())
+        return f"{type(self).__name__}({args})"
+
+
+def metric_from_name(name: str, **parameters: Any) -> BaseMetric:
+    """Build a registered native metric from its snake_case (or class) name."""
+    from axionlike._exceptions import UnknownMetricError
+
+    cls = _REGISTRY.get(name) or _REGISTRY.get(snake_case(name))
+    if cls is None:
+        known = ", ".join(sorted(_REGISTRY))
+        raise UnknownMetricError(f"unknown metric '{name}'; known metrics: {known}")
+    return cls(**parameters)
+
+
+def registered_metrics() -> dict[str, type[BaseMetric]]:
+    """Names and classes of every registered native metric."""
+    return dict(_REGISTRY)

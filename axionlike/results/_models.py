@@ -1,0 +1,212 @@
+"""Result data: MetricScore per metric, TestResult per item, EvaluationResult per run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from axionlike.dataset import DatasetItem
+
+Phase = Literal["input", "task", "metric", "aggregate"]
+ScoreStatus = Literal["scored", "error", "skipped"]
+
+
+class ErrorInfo(BaseModel):
+    """A failure recorded as data: what was raised, its message and where."""
+
+    type: str
+    """Exception class name, e.g. ``'TimeoutError'``."""
+    message: str
+    """Exception message (secrets redacted)."""
+    phase: Phase
+    """Where it happened: reading the input, running the task, scoring, aggregating."""
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, phase: Phase) -> ErrorInfo:
+        """Record ``exc`` as data."""
+        message = str(exc) or repr(exc)
+        return cls(type=type(exc).__name__, message=message, phase=phase)
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}"
+
+
+class Usage(BaseModel):
+    """Tokens and cost of the LLM calls behind one score (or summed over a run)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost: float = 0.0
+    calls: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            cost=self.cost + other.cost,
+            calls=self.calls + other.calls,
+        )
+
+
+class MetricScore(BaseModel):
+    """One metric's verdict on one item."""
+
+    name: str
+    """The metric's name, the key used in ``thresholds`` and in summaries."""
+    score: float | None = None
+    """The score; ``None`` when the metric errored or was skipped."""
+    status: ScoreStatus = "scored"
+    threshold: float | None = None
+    passed: bool | None = None
+    """``score >= threshold`` (``<=`` when lower is better); ``None`` without threshold."""
+    higher_is_better: bool = True
+    explanation: str | None = None
+    error: ErrorInfo | None = None
+    missing_fields: list[str] = Field(default_factory=list)
+    """Required fields the item lacked (skipped or errored scores)."""
+    source: str = "native"
+    """Which library produced the score: ``native``, ``ragas``, ``deepeval``, ``function``."""
+    latency: float | None = None
+    """Seconds spent computing the score."""
+    usage: Usage | None = None
+    cached: bool = False
+    """Whether the score came from the cache."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Anything else the metric reported (trace ids among them)."""
+
+
+class TestResult(BaseModel):
+    """Everything known about one evaluated item."""
+
+    __test__ = False  # not a pytest test class
+
+    index: int
+    """Position of the item in the input."""
+    item: DatasetItem | None
+    """The item after the task output was merged in (``None`` for an invalid row)."""
+    task_output: dict[str, Any] | None = None
+    error: ErrorInfo | None = None
+    """An input or task failure; metrics did not run."""
+    scores: list[MetricScore] = Field(default_factory=list)
+    aggregates: list[MetricScore] = Field(default_factory=list)
+    """Scores combined by aggregators."""
+    task_cached: bool = False
+
+    @property
+    def id(self) -> str | None:
+        return self.item.id if self.item is not None else None
+
+    @property
+    def succeeded(self) -> bool:
+        """No input, task or metric error on this item."""
+        return self.error is None and all(s.status != "error" for s in self.scores)
+
+    def score(self, name: str) -> MetricScore:
+        """The score of the metric or aggregate named ``name``."""
+        for s in (*self.scores, *self.aggregates):
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+class MetricSummary(BaseModel):
+    """Statistics of one metric over a run."""
+
+    name: str
+    source: str = "native"
+    count: int = 0
+    """Items with a score."""
+    mean: float | None = None
+    median: float | None = None
+    std: float | None = None
+    min: float | None = None
+    max: float | None = None
+    threshold: float | None = None
+    higher_is_better: bool = True
+    passed: int = 0
+    pass_rate: float | None = None
+    """Share of scored items that passed; ``None`` without a threshold."""
+    errors: int = 0
+    skipped: int = 0
+    cached: int = 0
+    usage: Usage = Field(default_factory=Usage)
+
+
+class EvaluationResult(BaseModel):
+    """The outcome of one evaluation run.
+
+    Example:
+        ```python
+        results = evaluation_runner(...)
+        results.summary["exact_match"].mean
+        results.to_dataframe()
+        results.save("run.json"); EvaluationResult.load("run.json")
+        ```
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    run_id: str
+    evaluation_name: str
+    timestamp: str
+    """ISO 8601 start time (UTC)."""
+    results: list[TestResult]
+    summary: dict[str, MetricSummary]
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """User metadata at top level, plus description, dataset, counts, durations, usage, cache."""
+
+    @property
+    def success_rate(self) -> float:
+        """Share of items evaluated without any input, task or metric error."""
+        if not self.results:
+            return 0.0
+        return sum(r.succeeded for r in self.results) / len(self.results)
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Share of items whose every thresholded score passed; ``None`` if none has one."""
+        verdicts = [[s.passed for s in r.scores if s.passed is not None] for r in self.results if r.error is None]
+        judged = [v for v in verdicts if v]
+        return sum(all(v) for v in judged) / len(judged) if judged else None
+
+    def to_dataframe(self, layout: Literal["long", "wide"] = "long") -> Any:
+        """A pandas DataFrame of the results.
+
+        ``'long'``: one row per item and metric, item columns then metric columns.
+        ``'wide'``: one row per item, one score column per metric.
+        """
+        from axionlike.results._dataframe import to_dataframe
+
+        return to_dataframe(self, layout)
+
+    def to_json(self) -> str:
+        """The whole result as JSON; ``from_json`` restores it exactly."""
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> EvaluationResult:
+        return cls.model_validate_json(text)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the result to a JSON file and return its path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> EvaluationResult:
+        """Read a result written by ``save``."""
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+    def __repr__(self) -> str:
+        return (
+            f"EvaluationResult(evaluation_name={self.evaluation_name!r}, run_id={self.run_id!r}, "
+            f"items={len(self.results)}, metrics={list(self.summary)})"
+        )
+
+    __str__ = __repr__

@@ -1,0 +1,76 @@
+"""The runner faces: ``EvaluationRunner(config).execute()`` and ``evaluation_runner(...)``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from axionlike._sync import run_sync
+from axionlike.results import EvaluationResult
+from axionlike.runners._config import CacheConfig, ErrorConfig, EvaluationConfig
+from axionlike.runners._engine import Engine
+
+
+class EvaluationRunner:
+    """Runs the evaluation an ``EvaluationConfig`` describes.
+
+    The configuration is validated here (metrics routed, thresholds checked, dataset
+    loaded), so misuse raises before ``execute`` is awaited.
+
+    Example:
+        ```python
+        runner = EvaluationRunner(EvaluationConfig(evaluation_name="faq", ...))
+        results = await runner.execute()
+        ```
+    """
+
+    def __init__(self, config: EvaluationConfig) -> None:
+        self.config = config
+        self._engine = Engine(config)
+
+    async def execute(self) -> EvaluationResult:
+        """Run the task and metrics over every item and return the result."""
+        return await self._engine.run()
+
+    def run(self) -> EvaluationResult:
+        """``execute`` from synchronous code, including inside a running event loop."""
+        return run_sync(self.execute())
+
+
+def evaluation_runner(
+    evaluation_inputs: Any,
+    scoring_metrics: list[Any],
+    evaluation_name: str,
+    task: Any = None,
+    scoring_key_mapping: dict[str, str] | None = None,
+    max_concurrent: int = 10,
+    timeout: float | None = None,
+    cache_config: CacheConfig | None = None,
+    error_config: ErrorConfig | None = None,
+    thresholds: dict[str, float] | None = None,
+    aggregators: list[Any] | None = None,
+    evaluation_description: str | None = None,
+    evaluation_metadata: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    dataset_name: str | None = None,
+    trace_granularity: Literal["single_trace", "separate"] = "single_trace",
+    enable_prompt_caching: bool = False,
+    show_progress: bool = True,
+) -> EvaluationResult:
+    """Run an evaluation and return its result; synchronous, notebook-safe.
+
+    Parameters are the fields of ``EvaluationConfig``, documented there. Works in a
+    plain script and inside a running event loop (Jupyter), where the engine runs on
+    a loop of its own in a worker thread.
+
+    Example:
+        ```python
+        results = evaluation_runner(
+            evaluation_inputs=[DatasetItem(query="2+2?", actual_output="4", expected_output="4")],
+            scoring_metrics=[ExactMatch()],
+            evaluation_name="smoke",
+        )
+        results.summary["exact_match"].mean  # 1.0
+        ```
+    """
+    config = EvaluationConfig(**{k: v for k, v in locals().items()})
+    return EvaluationRunner(config).run()

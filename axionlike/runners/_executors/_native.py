@@ -1,0 +1,87 @@
+"""Executor for native metrics and plain scoring functions."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import math
+from typing import Any
+
+from axionlike._exceptions import MetricError
+from axionlike.dataset import DatasetItem
+from axionlike.metrics import BaseMetric, MetricResult
+from axionlike.runners._executors._base import MetricDescription
+from axionlike.runners._task_phase import is_async_callable
+
+
+def to_metric_result(value: Any, metric_name: str) -> MetricResult:
+    """Accept a MetricResult, a number or a bool; reject anything else with a clear error."""
+    if isinstance(value, MetricResult):
+        result = value
+    elif isinstance(value, (bool, int, float)):
+        result = MetricResult(score=float(value))
+    elif isinstance(value, dict) and "score" in value:
+        result = MetricResult.model_validate(value)
+    else:
+        raise MetricError(
+            f"metric '{metric_name}' returned {type(value).__name__} {value!r:.60}; "
+            "expected a number, a bool or a MetricResult"
+        )
+    if not math.isfinite(result.score):
+        raise MetricError(f"metric '{metric_name}' returned a non-finite score ({result.score})")
+    return result
+
+
+class NativeExecutor:
+    """Runs ``BaseMetric`` subclasses."""
+
+    source = "native"
+
+    def accepts(self, metric: Any) -> bool:
+        return isinstance(metric, BaseMetric)
+
+    def describe(self, metric: BaseMetric) -> MetricDescription:
+        return MetricDescription(
+            name=metric.name,
+            required_fields=metric.required_fields,
+            optional_fields=metric.optional_fields,
+            higher_is_better=metric.higher_is_better,
+            threshold=metric.effective_threshold,
+            identity=metric.identity(),
+            span_name=f"{type(metric).__name__}.execute",
+        )
+
+    async def execute(self, metric: BaseMetric, item: DatasetItem) -> MetricResult:
+        return to_metric_result(await metric.execute(item), metric.name)
+
+
+class FunctionExecutor:
+    """Runs plain functions ``fn(item) -> score`` (sync in a thread, or async)."""
+
+    source = "function"
+
+    def accepts(self, metric: Any) -> bool:
+        return callable(metric) and not isinstance(metric, type)
+
+    def describe(self, metric: Any) -> MetricDescription:
+        name = getattr(metric, "__name__", None) or type(metric).__name__
+        qualname = getattr(metric, "__qualname__", name)
+        return MetricDescription(
+            name=name,
+            required_fields=(),
+            optional_fields=(),
+            higher_is_better=True,
+            threshold=None,
+            identity={"function": f"{getattr(metric, '__module__', '')}.{qualname}"},
+            span_name=f"{name}.execute",
+        )
+
+    async def execute(self, metric: Any, item: DatasetItem) -> MetricResult:
+        name = getattr(metric, "__name__", type(metric).__name__)
+        if is_async_callable(metric):
+            value = await metric(item)
+        else:
+            value = await asyncio.to_thread(metric, item)
+            if inspect.isawaitable(value):
+                value = await value
+        return to_metric_result(value, name)

@@ -1,0 +1,28 @@
+"""Test-wide setup: an offline environment for every library axionlike drives.
+
+Set before any test imports litellm, Ragas, DeepEval, Langfuse or Opik, so none of
+them reaches for the internet (price lists, telemetry, Sentry) or writes into the
+user's home or working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+_SANDBOX = tempfile.mkdtemp(prefix="axionlike-tests-")
+os.environ.update(
+    {
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "DEEPEVAL_TELEMETRY_OPT_OUT": "YES",
+        "DEEPEVAL_DISABLE_DOTENV": "1",
+        "DEEPEVAL_CACHE_FOLDER": os.path.join(_SANDBOX, "deepeval"),
+        "RAGAS_DO_NOT_TRACK": "true",
+        "HOME": _SANDBOX,
+        "OPIK_SENTRY_ENABLE": "false",
+        "OPIK_ANALYTICS_ENABLE": "false",
+        "TRACING_MODE": "noop",
+    }
+)
+for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"):
+    os.environ.pop(_key, None)
