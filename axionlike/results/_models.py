@@ -25,8 +25,10 @@ class ErrorInfo(BaseModel):
 
     @classmethod
     def from_exception(cls, exc: BaseException, phase: Phase) -> ErrorInfo:
-        """Record ``exc`` as data."""
-        message = str(exc) or repr(exc)
+        """Record ``exc`` as data, with secrets masked."""
+        from axionlike._redact import redact
+
+        message = redact(str(exc) or repr(exc))
         return cls(type=type(exc).__name__, message=message, phase=phase)
 
     def __str__(self) -> str:
