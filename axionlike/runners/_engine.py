@@ -1,38 +1,59 @@
-"""The engine: admits items as slots free up and runs each item's pipeline.
+"""The engine: admits items as workers free up and runs each item's pipeline.
 
-One run = a pool of ``max_concurrent`` workers pulling items from one iterator, so
-in-flight state stays bounded however large the dataset. Each item goes through its
-own pipeline (task, then its metrics concurrently); one semaphore bounds the task and
-metric calls in flight over the whole run. Failures become data on the item; only
-fail-fast and misconfiguration raise.
+A run is ``max_concurrent`` workers sharing one job queue. A worker takes the oldest
+pending metric job (an item whose task has finished), or else admits the next item
+and runs its task; so task and metric calls in flight never exceed the workers, an
+item's metrics start as soon as its own task ends, and in-flight state stays bounded
+however large the dataset. Failures become data on the item; only fail-fast and
+misconfiguration raise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAbortedError, MissingFieldsError
 from axionlike.cache import RunCache
 from axionlike.dataset import Dataset, DatasetItem
+from axionlike.metrics import MetricResult
 from axionlike.results import ErrorInfo, EvaluationResult, MetricScore, TestResult, Usage
 from axionlike.results._summary import summarise
 from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._executors import BoundMetric, bind_metrics
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskRunner, apply_mapping, merge_output, task_identity, task_name
-from axionlike.tracing import get_tracer
+from axionlike.tracing import Span, get_tracer
 
 _RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durations", "config", "usage", "cache")
+_NO_SPAN = contextlib.nullcontext(Span())
 
 
 def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)
+
+
+@dataclass(eq=False)
+class _InFlight:
+    """An admitted item whose metrics are still running."""
+
+    index: int
+    item: DatasetItem
+    task_output: dict[str, Any] | None
+    task_cached: bool
+    scores: list[MetricScore | None]
+    remaining: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.remaining = len(self.scores)
 
 
 class Engine:
@@ -69,23 +90,25 @@ class Engine:
         self._results: list[TestResult | None] = [None] * total
         for exc in self.dataset.invalid_rows:
             self._results[exc.row] = TestResult(index=exc.row, item=None, error=ErrorInfo.from_exception(exc, "input"))
-        self._slots = asyncio.Semaphore(config.max_concurrent)
         self._abort: ErrorInfo | None = None
         self._usage = Usage()
+        self._jobs: deque[tuple[_InFlight, int]] = deque()
+        self._in_flight = 0
+        self._work_available = asyncio.Event()
+        self._pending = iter(zip(self.dataset.positions, self.dataset.items, strict=True))
         self._threads = ThreadPoolExecutor(config.max_concurrent, thread_name_prefix="axionlike-task")
         self._task = (
             TaskRunner(config.task, config.scoring_key_mapping, self._threads) if config.task is not None else None
         )
         self._task_identity = task_identity(config.task) if config.task is not None else None
-        pending = zip(self.dataset.positions, self.dataset.items, strict=True)
         workers = min(config.max_concurrent, len(self.dataset.items)) or 1
         try:
             with (
                 Progress(total, config.evaluation_name, enabled=config.show_progress) as self._progress,
-                self.tracer.span(config.evaluation_name, kind="evaluation", metadata=self._trace_metadata()),
+                self._span(config.evaluation_name, kind="evaluation", metadata=self._trace_metadata()),
             ):
                 self._progress.update(len(self.dataset.invalid_rows))
-                await asyncio.gather(*(self._worker(pending) for _ in range(workers)))
+                await asyncio.gather(*(self._worker() for _ in range(workers)))
         finally:
             self._threads.shutdown(wait=False, cancel_futures=True)
             self.cache.close()
@@ -95,17 +118,33 @@ class Engine:
             raise EvaluationAbortedError(f"fail_fast stopped the run at: {self._abort}", partial_result=result)
         return result
 
-    async def _worker(self, pending: Any) -> None:
-        for index, item in pending:
-            if self._abort is not None:
-                return
-            result = await self._evaluate(index, item)
-            self._results[index] = result
-            self._progress.update(1)
-            if self.config.error_config.fail_fast and not result.succeeded:
-                self._abort = result.error or next(s.error for s in result.scores if s.error)
+    def _span(self, name: str, **kwargs: Any) -> Any:
+        """A tracing span, or a shared no-op context when tracing is off (the hot path)."""
+        return self.tracer.span(name, **kwargs) if self.tracer.enabled else _NO_SPAN
 
-    async def _evaluate(self, index: int, item: DatasetItem) -> TestResult:
+    async def _worker(self) -> None:
+        """Take metric jobs first (they finish admitted items), else admit the next item."""
+        while True:
+            if self._jobs:
+                state, position = self._jobs.popleft()
+                state.scores[position] = await self._score(self.metrics[position], state.item)
+                state.remaining -= 1
+                if state.remaining == 0:
+                    self._complete(state)
+                continue
+            admitted = next(self._pending, None) if self._abort is None else None
+            if admitted is not None:
+                self._in_flight += 1
+                await self._admit(*admitted)
+                continue
+            if self._in_flight == 0:
+                self._work_available.set()
+                return
+            self._work_available.clear()
+            await self._work_available.wait()
+
+    async def _admit(self, index: int, item: DatasetItem) -> None:
+        """Run the item's task (if any) and queue its metric jobs."""
         task_output: dict[str, Any] | None = None
         task_cached = False
         try:
@@ -116,28 +155,44 @@ class Engine:
                 mapped = apply_mapping(item.fields(), self.config.scoring_key_mapping, item.id, "item")
                 item = merge_output(item, mapped)
         except Exception as exc:
-            return TestResult(
-                index=index, item=item, task_output=task_output, error=ErrorInfo.from_exception(exc, "task")
-            )
-        if len(self.metrics) == 1:
-            scores = [await self._score(self.metrics[0], item)]
-        else:
-            scores = list(await asyncio.gather(*(self._score(m, item) for m in self.metrics)))
-        result = TestResult(index=index, item=item, task_output=task_output, scores=scores, task_cached=task_cached)
+            error = ErrorInfo.from_exception(exc, "task")
+            self._finish_item(TestResult(index=index, item=item, task_output=task_output, error=error))
+            return
+        state = _InFlight(index, item, task_output, task_cached, [None] * len(self.metrics))
+        self._jobs.extend((state, position) for position in range(len(self.metrics)))
+        self._work_available.set()
+
+    def _complete(self, state: _InFlight) -> None:
+        scores: list[MetricScore] = state.scores  # type: ignore[assignment]
+        result = TestResult(
+            index=state.index,
+            item=state.item,
+            task_output=state.task_output,
+            scores=scores,
+            task_cached=state.task_cached,
+        )
         if self.aggregators:
             from axionlike.grading._aggregators import aggregate_item
 
             result.aggregates = aggregate_item(self.aggregators, scores)
-        return result
+        self._finish_item(result)
+
+    def _finish_item(self, result: TestResult) -> None:
+        self._results[result.index] = result
+        self._in_flight -= 1
+        self._progress.update(1)
+        if self._abort is None and self.config.error_config.fail_fast and not result.succeeded:
+            self._abort = result.error or next(s.error for s in result.scores if s.error)
+        if self._in_flight == 0:
+            self._work_available.set()
 
     async def _run_task(self, item: DatasetItem) -> tuple[dict[str, Any], bool]:
         assert self._task is not None
         cached = self.cache.get_task(self._task_identity, item)
         if cached is not None:
             return cached, True
-        with self.tracer.span(task_name(self.config.task), kind="task", input=item.query) as span:
-            async with self._slots:
-                output = await self._with_timeout(self._task.call(item), "task", item.id)
+        with self._span(task_name(self.config.task), kind="task", input=item.query) as span:
+            output = await self._with_timeout(self._task.call(item), "task", item.id)
             span.set_output(output)
         self.cache.put_task(self._task_identity, item, output)
         return output, False
@@ -153,45 +208,26 @@ class Engine:
 
     async def _score(self, bound: BoundMetric, item: DatasetItem) -> MetricScore:
         desc = bound.description
-        score = MetricScore(
-            name=desc.name,
-            threshold=bound.threshold,
-            higher_is_better=desc.higher_is_better,
-            source=bound.executor.source,
-        )
         missing = [f for f in desc.required_fields if _absent(item.get(f))]
         if missing:
-            score.missing_fields = missing
-            if self.config.error_config.skip_on_missing_params:
-                score.status = "skipped"
-                score.explanation = f"skipped: item '{item.id}' lacks {', '.join(missing)}"
-            else:
-                score.status = "error"
-                score.error = ErrorInfo.from_exception(MissingFieldsError(desc.name, missing, item.id), "metric")
-            return score
+            return self._missing(bound, item, missing)
         cached = self.cache.get_score(bound, item)
         if cached is not None:
-            self._finish(score, bound, cached)
-            score.cached = True
-            return score
+            return self._scored(bound, cached, latency=None, cached=True)
         started = time.perf_counter()
-        with self.tracer.span(desc.span_name, kind="metric", new_trace=self._separate_traces) as span:
+        with self._span(desc.span_name, kind="metric", new_trace=self._separate_traces) as span:
             try:
-                async with self._slots:
-                    outcome = await self._with_timeout(
-                        bound.executor.execute(bound.metric, item), f"metric '{desc.name}'", item.id
-                    )
+                outcome = await self._with_timeout(
+                    bound.executor.execute(bound.metric, item), f"metric '{desc.name}'", item.id
+                )
             except Exception as exc:
-                score.status = "error"
-                score.error = ErrorInfo.from_exception(exc, "metric")
-                score.latency = time.perf_counter() - started
-                return score
-            score.latency = time.perf_counter() - started
-            self._finish(score, bound, outcome)
-            span.set_output({"score": score.score, "explanation": score.explanation})
-            span.record_score(desc.name, score.score, score.explanation)
-            if span.trace_id is not None and self._separate_traces:
-                score.metadata["trace_id"] = span.trace_id
+                return self._errored(bound, ErrorInfo.from_exception(exc, "metric"), time.perf_counter() - started)
+            score = self._scored(bound, outcome, latency=time.perf_counter() - started, cached=False)
+            if self.tracer.enabled:
+                span.set_output({"score": score.score, "explanation": score.explanation})
+                span.record_score(desc.name, score.score, score.explanation)
+                if span.trace_id is not None and self._separate_traces:
+                    score.metadata["trace_id"] = span.trace_id
         self.cache.put_score(bound, item, outcome)
         return score
 
@@ -199,14 +235,51 @@ class Engine:
     def _separate_traces(self) -> bool:
         return self.config.trace_granularity == "separate"
 
-    def _finish(self, score: MetricScore, bound: BoundMetric, outcome: Any) -> None:
-        score.score = outcome.score
-        score.explanation = outcome.explanation
-        score.usage = outcome.usage
-        score.metadata.update(outcome.metadata)
-        score.passed = bound.passed(outcome.score)
-        if outcome.usage is not None and not score.cached:
+    def _scored(self, bound: BoundMetric, outcome: MetricResult, *, latency: float | None, cached: bool) -> MetricScore:
+        if outcome.usage is not None and not cached:
             self._usage = self._usage + outcome.usage
+        desc = bound.description
+        return MetricScore(
+            name=desc.name,
+            score=outcome.score,
+            threshold=bound.threshold,
+            passed=bound.passed(outcome.score),
+            higher_is_better=desc.higher_is_better,
+            explanation=outcome.explanation,
+            source=bound.executor.source,
+            latency=latency,
+            usage=outcome.usage,
+            cached=cached,
+            metadata=dict(outcome.metadata),
+        )
+
+    def _errored(self, bound: BoundMetric, error: ErrorInfo, latency: float | None, **extra: Any) -> MetricScore:
+        desc = bound.description
+        return MetricScore(
+            name=desc.name,
+            status="error",
+            threshold=bound.threshold,
+            higher_is_better=desc.higher_is_better,
+            error=error,
+            source=bound.executor.source,
+            latency=latency,
+            **extra,
+        )
+
+    def _missing(self, bound: BoundMetric, item: DatasetItem, missing: list[str]) -> MetricScore:
+        desc = bound.description
+        if not self.config.error_config.skip_on_missing_params:
+            error = ErrorInfo.from_exception(MissingFieldsError(desc.name, missing, item.id), "metric")
+            return self._errored(bound, error, None, missing_fields=missing)
+        return MetricScore(
+            name=desc.name,
+            status="skipped",
+            threshold=bound.threshold,
+            higher_is_better=desc.higher_is_better,
+            explanation=f"skipped: item '{item.id}' lacks {', '.join(missing)}",
+            missing_fields=missing,
+            source=bound.executor.source,
+        )
 
     def _trace_metadata(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "metrics": [m.name for m in self.metrics]}
