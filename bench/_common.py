@@ -16,12 +16,16 @@ from axionlike.runners import EvaluationConfig, EvaluationRunner
 class Trivial(BaseMetric):
     """Returns 1.0 without awaiting anything: pure engine cost."""
 
+    required_fields = ("actual_output",)
+
     async def execute(self, item: DatasetItem) -> float:
         return 1.0
 
 
 class Sleeping(BaseMetric):
     """Sleeps ``seconds``: a stand-in for a latency-bound LLM judge."""
+
+    required_fields = ("actual_output",)
 
     seconds: float = 0.02
 

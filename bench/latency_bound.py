@@ -44,10 +44,14 @@ def main() -> None:
         assert result.summary["judge_a"].count == 2_000
     best = min(times)
     bare = min(_timed(lambda: asyncio.run(_bare_workers())) for _ in range(3))
-    print(f"2,000 items x (task + 2 metrics) at 20 ms, max_concurrent=100: best {best:.3f} s of "
-          f"{', '.join(f'{t:.3f}' for t in times)}; ideal {ideal:.3f} s; ratio {best / ideal:.3f}x (target <= 1.05x)")
-    print(f"bare asyncio, 100 workers x 60 sleeps of 20 ms: {bare:.3f} s ({bare / ideal:.3f}x of ideal) -- "
-          f"engine overhead over the loop itself: {best / bare:.3f}x")
+    print(
+        f"2,000 items x (task + 2 metrics) at 20 ms, max_concurrent=100: best {best:.3f} s of "
+        f"{', '.join(f'{t:.3f}' for t in times)}; ideal {ideal:.3f} s; ratio {best / ideal:.3f}x (target <= 1.05x)"
+    )
+    print(
+        f"bare asyncio, 100 workers x 60 sleeps of 20 ms: {bare:.3f} s ({bare / ideal:.3f}x of ideal) -- "
+        f"engine overhead over the loop itself: {best / bare:.3f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ _NOT_TASK_INPUTS = frozenset(
 )
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+
+
 def digest(payload: Any) -> str:
     """SHA-256 of the canonical JSON of ``payload``."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(payload).encode()).hexdigest()
 
 
 def task_inputs(item: DatasetItem) -> dict[str, Any]:
@@ -25,13 +27,13 @@ def task_inputs(item: DatasetItem) -> dict[str, Any]:
     return {k: v for k, v in item.model_dump().items() if k not in _NOT_TASK_INPUTS}
 
 
-def task_key(identity: dict[str, Any], item: DatasetItem) -> str:
-    """Key of a task output: the task's identity and the item's input fields."""
-    return "task:" + digest({"task": identity, "input": task_inputs(item)})
+def task_key(identity_digest: str, item: DatasetItem) -> str:
+    """Key of a task output: the task's identity (its ``digest``) and the item's input fields."""
+    return "task:" + digest([identity_digest, task_inputs(item)])
 
 
-def metric_key(identity: dict[str, Any], fields: tuple[str, ...], item: DatasetItem) -> str:
-    """Key of a score: the metric's identity and exactly the item fields it reads.
+def metric_key(identity_digest: str, fields: tuple[str, ...], item: DatasetItem) -> str:
+    """Key of a score: the metric's identity (its ``digest``) and exactly the item fields it reads.
 
     A metric that declares no fields (a plain function) reads the whole item but its id.
     """
@@ -39,4 +41,4 @@ def metric_key(identity: dict[str, Any], fields: tuple[str, ...], item: DatasetI
         inputs = {f: item.get(f) for f in fields}
     else:
         inputs = {k: v for k, v in item.model_dump().items() if k != "id"}
-    return "metric:" + digest({"metric": identity, "input": inputs})
+    return "metric:" + digest([identity_digest, inputs])

@@ -64,15 +64,15 @@ class RunCache:
         self.store.set(key, value)  # type: ignore[union-attr]
         self.counts[f"{phase}_writes"] += 1
 
-    def get_task(self, identity: dict[str, Any] | None, item: DatasetItem) -> dict[str, Any] | None:
+    def get_task(self, identity_digest: str, item: DatasetItem) -> dict[str, Any] | None:
         if not (self.read and self.cache_task):
             return None
-        entry = self._get("task", task_key(identity or {}, item))
+        entry = self._get("task", task_key(identity_digest, item))
         return None if entry is None else entry.get("output")
 
-    def put_task(self, identity: dict[str, Any] | None, item: DatasetItem, output: dict[str, Any]) -> None:
+    def put_task(self, identity_digest: str, item: DatasetItem, output: dict[str, Any]) -> None:
         if self.write and self.cache_task:
-            self._set("task", task_key(identity or {}, item), {"output": output})
+            self._set("task", task_key(identity_digest, item), {"output": output})
 
     def get_score(self, bound: BoundMetric, item: DatasetItem) -> MetricResult | None:
         if not self.read:
@@ -93,7 +93,7 @@ class RunCache:
     @staticmethod
     def _score_key(bound: BoundMetric, item: DatasetItem) -> str:
         desc = bound.description
-        return metric_key(desc.identity, desc.required_fields + desc.optional_fields, item)
+        return metric_key(bound.identity_digest, desc.required_fields + desc.optional_fields, item)
 
     def stats(self) -> dict[str, Any]:
         """Hits, misses and writes per phase, for the result's metadata."""
@@ -106,5 +106,10 @@ class RunCache:
         return {"enabled": True, "type": self.store.kind, **phases}
 
     def close(self) -> None:
-        if self._owned and isinstance(self.store, DiskStore):
+        """Finish pending writes; close the store if this run opened it."""
+        if not isinstance(self.store, DiskStore):
+            return
+        if self._owned:
             self.store.close()
+        else:
+            self.store.flush()

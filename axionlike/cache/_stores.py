@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -69,8 +70,10 @@ def default_memory_store() -> MemoryStore:
 class DiskStore:
     """diskcache in a directory, with JSON values: safe across processes, survives them.
 
-    An entry that cannot be read (a corrupted file or row) is logged, removed and
-    treated as a miss.
+    Writes go to one background thread that commits them in batches, so a slow disk
+    never stalls the event loop; entries waiting to be written are still visible to
+    ``get``. ``close`` (called at the end of every run) waits for them. An entry that
+    cannot be read (a corrupted file or row) is logged, removed and treated as a miss.
     """
 
     kind = "disk"
@@ -89,8 +92,16 @@ class DiskStore:
             )
         except Exception as exc:
             raise CacheError(f"cannot open the disk cache in {self.directory}: {exc}") from exc
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
 
     def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            return pending
         try:
             value = self._cache.get(key)
         except Exception as exc:
@@ -109,12 +120,54 @@ class DiskStore:
             logger.debug("could not delete cache entry %s", key[:24], exc_info=True)
 
     def set(self, key: str, value: dict[str, Any]) -> None:
-        self._cache.set(key, value)
+        with self._lock:
+            self._pending[key] = value
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="axionlike-cache-writer", daemon=True)
+                self._writer.start()
+        self._queue.put(key)
+
+    def _write_loop(self) -> None:
+        while True:
+            keys = [self._queue.get()]
+            while len(keys) < 512:
+                try:
+                    keys.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            batch = [k for k in keys if k is not None]
+            self._write(batch)
+            if None in keys:
+                return
+
+    def _write(self, keys: list[str]) -> None:
+        with self._lock:
+            entries = [(k, self._pending[k]) for k in keys if k in self._pending]
+        try:
+            with self._cache.transact():
+                for key, value in entries:
+                    self._cache.set(key, value)
+        except Exception as exc:
+            logger.warning("could not write %d cache entries to %s: %s", len(entries), self.directory, exc)
+        with self._lock:
+            for key, value in entries:
+                if self._pending.get(key) is value:
+                    del self._pending[key]
+
+    def flush(self) -> None:
+        """Wait until every entry given to ``set`` is on disk."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
 
     def clear(self) -> int:
+        self.flush()
         return self._cache.clear()
 
     def __len__(self) -> int:
+        self.flush()
         return len(self._cache)
 
     def volume(self) -> int:
@@ -122,4 +175,5 @@ class DiskStore:
         return self._cache.volume()
 
     def close(self) -> None:
+        self.flush()
         self._cache.close()

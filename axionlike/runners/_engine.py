@@ -23,6 +23,7 @@ from typing import Any
 
 from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAbortedError, MissingFieldsError
 from axionlike.cache import RunCache
+from axionlike.cache._keys import digest
 from axionlike.dataset import Dataset, DatasetItem
 from axionlike.metrics import MetricResult
 from axionlike.results import ErrorInfo, EvaluationResult, MetricScore, TestResult, Usage
@@ -101,6 +102,7 @@ class Engine:
             TaskRunner(config.task, config.scoring_key_mapping, self._threads) if config.task is not None else None
         )
         self._task_identity = task_identity(config.task) if config.task is not None else None
+        self._task_digest = digest(self._task_identity)
         workers = min(config.max_concurrent, len(self.dataset.items)) or 1
         try:
             with (
@@ -188,13 +190,13 @@ class Engine:
 
     async def _run_task(self, item: DatasetItem) -> tuple[dict[str, Any], bool]:
         assert self._task is not None
-        cached = self.cache.get_task(self._task_identity, item)
+        cached = self.cache.get_task(self._task_digest, item)
         if cached is not None:
             return cached, True
         with self._span(task_name(self.config.task), kind="task", input=item.query) as span:
             output = await self._with_timeout(self._task.call(item), "task", item.id)
             span.set_output(output)
-        self.cache.put_task(self._task_identity, item, output)
+        self.cache.put_task(self._task_digest, item, output)
         return output, False
 
     async def _with_timeout(self, call: Any, what: str, item_id: str) -> Any:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from axionlike._exceptions import ConfigurationError, UnknownMetricError
+from axionlike.cache._keys import digest
 from axionlike.runners._executors._base import MetricDescription, MetricExecutor
 from axionlike.runners._executors._native import FunctionExecutor, NativeExecutor
 
@@ -41,6 +43,11 @@ class BoundMetric:
     @property
     def name(self) -> str:
         return self.description.name
+
+    @functools.cached_property
+    def identity_digest(self) -> str:
+        """Digest of the metric's identity, computed once per run for its cache keys."""
+        return digest(self.description.identity)
 
     def passed(self, score: float) -> bool | None:
         if self.threshold is None:

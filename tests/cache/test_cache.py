@@ -1,0 +1,294 @@
+"""Caching: content-addressed keys, memory and disk stores, resume after a kill."""
+
+import functools
+import json
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+
+from axionlike.cache import DiskStore, MemoryStore, task_key
+from axionlike.cache._keys import digest
+from axionlike.cli import main as cli_main
+from axionlike.dataset import DatasetItem
+from axionlike.metrics import BaseMetric
+from axionlike.results import EvaluationResult
+from axionlike.runners import CacheConfig, ErrorConfig, evaluation_runner
+from axionlike.runners._task_phase import task_identity
+
+WORKLOAD = Path(__file__).with_name("_workload.py")
+
+
+class Calls:
+    """Counts real calls per (metric, item)."""
+
+    def __init__(self):
+        self.metric: list[tuple[str, str]] = []
+        self.task: list[str] = []
+
+
+class Echo(BaseMetric):
+    """Scores len(actual_output) * scale; counts its calls."""
+
+    required_fields = ("actual_output",)
+    calls: Calls
+    scale: float = 1.0
+    model_name: str = "judge-1"
+
+    async def execute(self, item):
+        self.calls.metric.append((self.name, item.id))
+        return min(1.0, len(item.actual_output) * self.scale / 100)
+
+
+def items(n=5, **extra):
+    return [DatasetItem(id=str(i), query=f"q{i}", actual_output=f"answer {i}", **extra) for i in range(n)]
+
+
+def run(data, metrics, cache, **kw):
+    return evaluation_runner(data, metrics, "cache-test", cache_config=cache, show_progress=False, **kw)
+
+
+@pytest.fixture
+def store():
+    return MemoryStore()
+
+
+def test_rerun_with_nothing_changed_makes_no_call(store):
+    calls = Calls()
+
+    def task(item):
+        calls.task.append(item.id)
+        return {"actual_output": f"out {item.query}"}
+
+    cache = CacheConfig(store=store)
+    first = run(items(), [Echo(calls=calls)], cache, task=task)
+    assert len(calls.task) == 5 and len(calls.metric) == 5
+    second = run(items(), [Echo(calls=calls)], cache, task=task)
+    assert len(calls.task) == 5 and len(calls.metric) == 5
+    assert [r.scores[0].score for r in second.results] == [r.scores[0].score for r in first.results]
+    assert all(r.task_cached and r.scores[0].cached for r in second.results)
+    stats = second.metadata["cache"]
+    assert stats["task"] == {"hits": 5, "misses": 0, "writes": 0, "unserializable": 0}
+    assert stats["metric"]["hits"] == 5 and stats["metric"]["misses"] == 0
+    assert first.metadata["cache"]["metric"]["writes"] == 5
+
+
+def test_only_affected_entries_miss(store):
+    calls = Calls()
+    cache = CacheConfig(store=store)
+    run(items(), [Echo(calls=calls, name="a"), Echo(calls=calls, name="b", scale=2.0)], cache)
+    calls.metric.clear()
+    changed = items()
+    changed[2] = changed[2].merged({"actual_output": "a different answer"})
+    run(changed, [Echo(calls=calls, name="a"), Echo(calls=calls, name="b", scale=3.0)], cache)
+    # item 2 changed output: both metrics miss on it; metric b changed a setting: misses everywhere.
+    assert sorted(calls.metric) == sorted([("a", "2")] + [("b", str(i)) for i in range(5)])
+    calls.metric.clear()
+    run(items(), [Echo(calls=calls, name="a", model_name="judge-2")], cache)
+    assert len(calls.metric) == 5  # another model: another key
+
+
+def test_fields_a_metric_does_not_read_do_not_enter_its_key(store):
+    calls = Calls()
+    cache = CacheConfig(store=store)
+    run(items(), [Echo(calls=calls)], cache)
+    run(items(expected_output="new reference", metadata={"k": 1}), [Echo(calls=calls)], cache)
+    assert len(calls.metric) == 5
+
+
+def test_thresholds_do_not_enter_keys_and_pass_fail_is_recomputed(store):
+    calls = Calls()
+    cache = CacheConfig(store=store)
+    low = run(items(), [Echo(calls=calls)], cache, thresholds={"echo": 0.01})
+    high = run(items(), [Echo(calls=calls, threshold=0.9)], cache)
+    assert len(calls.metric) == 5
+    assert all(r.scores[0].passed for r in low.results)
+    assert not any(r.scores[0].passed for r in high.results)
+    assert high.results[0].scores[0].threshold == 0.9
+
+
+class Failing(BaseMetric):
+    calls: Calls
+
+    async def execute(self, item):
+        self.calls.metric.append(("failing", item.id))
+        raise RuntimeError("boom")
+
+
+def test_errors_and_skipped_scores_are_never_cached(store):
+    calls = Calls()
+    cache = CacheConfig(store=store)
+    data = [*items(2), DatasetItem(id="no-output", query="q")]
+    skip = ErrorConfig(skip_on_missing_params=True)
+    run(data, [Failing(calls=calls), Echo(calls=calls)], cache, error_config=skip)
+    run(data, [Failing(calls=calls), Echo(calls=calls)], cache, error_config=skip)
+    assert calls.metric.count(("failing", "0")) == 2
+    assert ("echo", "no-output") not in calls.metric
+    assert len(store) == 2  # the two successful echo scores only
+
+    def task(item):
+        calls.task.append(item.id)
+        raise RuntimeError("task failed")
+
+    run(items(1), [Echo(calls=calls)], cache, task=task)
+    run(items(1), [Echo(calls=calls)], cache, task=task)
+    assert calls.task == ["0", "0"]
+
+
+def test_memory_cache_is_shared_by_runs_of_the_process():
+    calls = Calls()
+    marker = f"shared-{time.time_ns()}"
+    data = [DatasetItem(id="1", actual_output=marker)]
+    run(data, [Echo(calls=calls)], CacheConfig(cache_type="memory"))
+    again = run(data, [Echo(calls=calls)], CacheConfig(cache_type="memory"))
+    assert len(calls.metric) == 1 and again.results[0].scores[0].cached
+
+
+def test_read_and_write_switches(store):
+    calls = Calls()
+    run(items(2), [Echo(calls=calls)], CacheConfig(store=store, write_cache=False))
+    assert len(store) == 0
+    run(items(2), [Echo(calls=calls)], CacheConfig(store=store))
+    run(items(2), [Echo(calls=calls)], CacheConfig(store=store, use_cache=False))
+    assert len(calls.metric) == 6
+    result = run(items(2), [Echo(calls=calls)], CacheConfig(store=store, cache_task=False), task=lambda i: {})
+    assert result.metadata["cache"]["task"]["writes"] == 0
+
+
+def test_partial_and_lambda_tasks_have_stable_distinct_identities():
+    def base(item, suffix):
+        return {"actual_output": suffix}
+
+    first = task_identity(functools.partial(base, suffix="a"))
+    assert first == task_identity(functools.partial(base, suffix="a"))
+    assert first != task_identity(functools.partial(base, suffix="b"))
+    one = lambda item: {}  # noqa: E731
+    assert task_identity(one)["task"].endswith("<lambda>") and "line" in task_identity(one)
+
+    class Versioned:
+        cache_key = "my-model@2024-06"
+
+        def __call__(self, item):
+            return {}
+
+    assert task_identity(Versioned()) == {"task": "my-model@2024-06"}
+    item = DatasetItem(query="q")
+    same = digest(task_identity(one))
+    assert task_key(same, item) == task_key(same, item.merged({"actual_output": "x"}))
+    assert task_key(same, item) != task_key(same, item.merged({"query": "other"}))
+
+
+def test_disk_cache_survives_the_process_and_stores_json_not_pickle(tmp_path):
+    calls = Calls()
+    cache = CacheConfig(cache_type="disk", cache_dir=tmp_path / "c")
+    run(items(3), [Echo(calls=calls)], cache, task=lambda i: {"actual_output": f"x{i.id}"})
+    rows = sqlite3.connect(tmp_path / "c" / "cache.db").execute("SELECT key, mode, value FROM Cache").fetchall()
+    assert len(rows) == 6
+    for key, mode, value in rows:
+        assert mode == 1  # diskcache MODE_RAW: our compressed JSON bytes, never MODE_PICKLE (4)
+        decoded = json.loads(zlib.decompress(value))
+        assert isinstance(decoded, dict)
+        assert json.loads(zlib.decompress(key)).startswith(("task:", "metric:"))
+    again = run(items(3), [Echo(calls=calls)], cache, task=lambda i: {"actual_output": f"x{i.id}"})
+    assert len(calls.metric) == 3 and again.metadata["cache"]["metric"]["hits"] == 3
+
+
+def test_corrupted_entry_is_a_logged_miss(tmp_path, caplog):
+    calls = Calls()
+    cache = CacheConfig(cache_type="disk", cache_dir=tmp_path)
+    run(items(2), [Echo(calls=calls)], cache)
+    with sqlite3.connect(tmp_path / "cache.db") as db:
+        db.execute("UPDATE Cache SET value = ? WHERE rowid = (SELECT min(rowid) FROM Cache)", (b"\x00garbage",))
+    with caplog.at_level(logging.WARNING, logger="axionlike.cache"):
+        result = run(items(2), [Echo(calls=calls)], cache)
+    assert len(calls.metric) == 3
+    assert result.metadata["cache"]["metric"] == {"hits": 1, "misses": 1, "writes": 1, "unserializable": 0}
+    assert "unreadable cache entry" in caplog.text
+
+
+def test_unserializable_task_output_is_not_cached_but_scored(store, caplog):
+    class Opaque:
+        pass
+
+    result = run(
+        items(1),
+        [Echo(calls=Calls())],
+        CacheConfig(store=store),
+        task=lambda i: {"actual_output": "x", "obj": Opaque()},
+    )
+    assert result.results[0].scores[0].score is not None
+    assert result.metadata["cache"]["task"]["unserializable"] == 1
+
+
+def _workload(cache_dir, log, out, delay="0"):
+    return [sys.executable, str(WORKLOAD), str(cache_dir), str(log), str(out), delay]
+
+
+def _calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_two_processes_share_a_disk_cache(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    procs = [
+        subprocess.Popen(
+            _workload(tmp_path / "cache", tmp_path / f"log{k}", tmp_path / f"out{k}.json", "0.002"), env=env
+        )
+        for k in range(2)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    results = [EvaluationResult.load(tmp_path / f"out{k}.json") for k in range(2)]
+    scores = [[s.score for r in res.results for s in r.scores] for res in results]
+    assert scores[0] == scores[1] and len(scores[0]) == 80
+    store = DiskStore(tmp_path / "cache")
+    assert len(store) == 40 + 80
+    store.close()
+
+
+def test_killed_run_resumes_with_only_missing_work(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    reference_log = tmp_path / "reference.log"
+    subprocess.run(_workload(tmp_path / "ref-cache", reference_log, tmp_path / "ref.json", "0.05"), env=env, check=True)
+    assert len(_calls(reference_log)) == 80
+
+    log = tmp_path / "calls.log"
+    proc = subprocess.Popen(_workload(tmp_path / "cache", log, tmp_path / "out.json", "0.05"), env=env)
+    deadline = time.monotonic() + 60
+    while len(_calls(log)) < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before_kill = set(_calls(log))
+    assert 20 <= len(done_before_kill) < 80
+
+    log.unlink()
+    subprocess.run(_workload(tmp_path / "cache", log, tmp_path / "out.json", "0.05"), env=env, check=True)
+    rerun = set(_calls(log))
+    every = set(_calls(reference_log))
+    # Only what was not finished is recomputed (a call logged just before the kill may
+    # not have reached the cache yet, so at most the calls in flight, 4, run twice).
+    assert rerun | done_before_kill == every
+    assert len(rerun & done_before_kill) <= 4
+    resumed = EvaluationResult.load(tmp_path / "out.json")
+    reference = EvaluationResult.load(tmp_path / "ref.json")
+
+    def table(result):
+        return [(r.id, r.item.actual_output, [(s.name, s.score, s.passed) for s in r.scores]) for r in result.results]
+
+    assert table(resumed) == table(reference)
+
+
+def test_cache_cli_info_and_clear(tmp_path, capsys):
+    run(items(3), [Echo(calls=Calls())], CacheConfig(cache_type="disk", cache_dir=tmp_path))
+    assert cli_main(["cache", "info", str(tmp_path)]) == 0
+    assert "3 entries" in capsys.readouterr().out
+    assert cli_main(["cache", "clear", str(tmp_path)]) == 0
+    assert "removed 3 entries" in capsys.readouterr().out
+    assert cli_main(["cache", "info", str(tmp_path / "nope")]) == 1
