@@ -79,12 +79,23 @@ class Engine:
                 f"(reserved: {', '.join(_RESERVED_METADATA)})"
             )
         self.aggregators = list(config.aggregators or [])
-        self.cache = RunCache.from_config(config.cache_config)
-        self.tracer = get_tracer()
-        self.run_id = config.run_id or uuid.uuid4().hex
+        self._running = False
 
     async def run(self) -> EvaluationResult:
+        """Run the evaluation once; each call is a new run with its own id and statistics."""
+        if self._running:
+            raise ConfigurationError("this runner is already executing; create another runner for a parallel run")
+        self._running = True
+        try:
+            return await self._run()
+        finally:
+            self._running = False
+
+    async def _run(self) -> EvaluationResult:
         config = self.config
+        self.run_id = config.run_id or uuid.uuid4().hex
+        self.cache = RunCache.from_config(config.cache_config)
+        self.tracer = get_tracer()
         started_at = datetime.now(UTC)
         clock = time.perf_counter()
         total = len(self.dataset.items) + len(self.dataset.invalid_rows)

@@ -349,8 +349,25 @@ def test_execute_is_async_and_runs_on_any_loop():
     runner = EvaluationRunner(config)
     assert inspect.iscoroutinefunction(runner.execute)
     first = asyncio.run(runner.execute())
-    second = asyncio.run(EvaluationRunner(config).execute())
+    second = asyncio.run(runner.execute())
     assert first.summary["exact_match"].mean == second.summary["exact_match"].mean == pytest.approx(1 / 6)
+    assert first.run_id != second.run_id
+
+
+async def test_one_runner_runs_one_evaluation_at_a_time():
+    config = EvaluationConfig(
+        evaluation_inputs=ITEMS,
+        scoring_metrics=[ExactMatch()],
+        evaluation_name="x",
+        task=lambda i: {"actual_output": "a0"},
+        show_progress=False,
+    )
+    runner = EvaluationRunner(config)
+    first = asyncio.ensure_future(runner.execute())
+    await asyncio.sleep(0)
+    with pytest.raises(ConfigurationError, match="already executing"):
+        await runner.execute()
+    assert len((await first).results) == 6
 
 
 async def test_one_liner_inside_a_running_loop():
