@@ -338,7 +338,8 @@ def test_items_are_admitted_as_slots_free_up():
     assert alive["peak"] <= 5 and len(started) == 200
 
 
-def test_execute_is_async_and_runs_on_any_loop():
+def a0_runner() -> EvaluationRunner:
+    """A runner whose task always answers 'a0' (right for the first of ITEMS only)."""
     config = EvaluationConfig(
         evaluation_inputs=ITEMS,
         scoring_metrics=[ExactMatch()],
@@ -346,7 +347,11 @@ def test_execute_is_async_and_runs_on_any_loop():
         task=lambda i: {"actual_output": "a0"},
         show_progress=False,
     )
-    runner = EvaluationRunner(config)
+    return EvaluationRunner(config)
+
+
+def test_execute_is_async_and_runs_on_any_loop():
+    runner = a0_runner()
     assert inspect.iscoroutinefunction(runner.execute)
     first = asyncio.run(runner.execute())
     second = asyncio.run(runner.execute())
@@ -355,14 +360,7 @@ def test_execute_is_async_and_runs_on_any_loop():
 
 
 async def test_one_runner_runs_one_evaluation_at_a_time():
-    config = EvaluationConfig(
-        evaluation_inputs=ITEMS,
-        scoring_metrics=[ExactMatch()],
-        evaluation_name="x",
-        task=lambda i: {"actual_output": "a0"},
-        show_progress=False,
-    )
-    runner = EvaluationRunner(config)
+    runner = a0_runner()
     first = asyncio.ensure_future(runner.execute())
     await asyncio.sleep(0)
     with pytest.raises(ConfigurationError, match="already executing"):
