@@ -59,3 +59,39 @@ def summary_lines(outcomes: Sequence[Any], options: Any, min_score: float | None
     for o in resumed:
         lines.append(f"{o.nodeid}: resumed, {o.reused} rows from the journal, {o.ran} run now")
     return lines
+
+
+def runs_list_lines(results_dir: Any) -> list[str]:
+    """``axionlike runs list``: the stored experiments, newest first."""
+    from axionlike.integrations._store import list_experiments
+
+    runs = list_experiments(results_dir)
+    if not runs:
+        return [f"no runs in {results_dir}"]
+    header = ["run", "evaluations", "interrupted", "rows", "errors", "modified (UTC)"]
+    return table(
+        header, ([r[k] for k in ("name", "evaluations", "interrupted", "rows", "errors", "modified")] for r in runs)
+    )
+
+
+def run_show_lines(results_dir: Any, name: str) -> list[str]:
+    """``axionlike runs show NAME``: per evaluation and score, rows, mean, pass rate, errors."""
+    from axionlike._exceptions import ConfigurationError
+    from axionlike.integrations._store import ExperimentStore
+
+    store = ExperimentStore(results_dir, name)
+    if not store.directory.is_dir():
+        raise ConfigurationError(f"no run named {name!r} in {results_dir} (see 'axionlike runs list')")
+    results = store.results()
+    lines = [f"run {name} · {store.directory}"]
+    header = ["evaluation", "score", "rows", "mean", "pass rate", "errors"]
+    lines += table(
+        header, (row for r in results for row in result_rows(r, r.metadata.get("evaluation", r.evaluation_name)))
+    )
+    for r in results:
+        for t in r.results:
+            error = t.error or next((s.error for s in t.scores if s.error is not None), None)
+            if error is not None:
+                lines.append(f"  {r.evaluation_name} row {t.index} (id {t.id}): {error}")
+    lines += [f"interrupted: {key} (run again with --experiment {name} to resume)" for key in store.pending()]
+    return lines

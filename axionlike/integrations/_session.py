@@ -184,7 +184,9 @@ def _build_result(
     options: EvaluationOptions,
 ) -> EvaluationResult:
     results = [
-        done[i].result if isinstance(row, DatasetItem) else TestResult(index=i, item=None, error=ErrorInfo.from_exception(row, "input"))
+        done[i].result
+        if isinstance(row, DatasetItem)
+        else TestResult(index=i, item=None, error=ErrorInfo.from_exception(row, "input"))
         for i, row in enumerate(rows)
     ]
     names = score_names(results, spec)

@@ -12,7 +12,6 @@ row. A torn last line (killed mid-write) is ignored.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path

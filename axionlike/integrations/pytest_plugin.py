@@ -57,12 +57,11 @@ def _options(config: pytest.Config) -> Any:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
     """Collect ``eval_*.py`` files too, so ``pytest evals/`` finds them."""
-    if file_path.suffix == ".py" and file_path.name.startswith("eval_"):
-        if not parent.session.isinitpath(file_path) and not any(
-            file_path.match(p) for p in parent.config.getini("python_files")
-        ):
-            return pytest.Module.from_parent(parent, path=file_path)
-    return None
+    if file_path.suffix != ".py" or not file_path.name.startswith("eval_"):
+        return None
+    if parent.session.isinitpath(file_path) or any(file_path.match(p) for p in parent.config.getini("python_files")):
+        return None  # pytest's own collector takes it
+    return pytest.Module.from_parent(parent, path=file_path)
 
 
 @pytest.hookimpl(tryfirst=True)
