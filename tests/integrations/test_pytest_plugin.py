@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -278,3 +280,20 @@ def test_plugin_is_registered_and_exports_foreach():
     pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert pyproject["project"]["entry-points"]["pytest11"]["axionlike"] == pytest_plugin.__name__
     assert pytest_plugin.foreach is foreach
+
+
+def test_evaluations_can_be_deselected_by_marker(pytester, evals):
+    pytester.makepyfile(test_sync=SYNC_EVAL)
+    result = evals("-m", "not axionlike_evaluation")
+    result.assert_outcomes(passed=1, failed=1, deselected=2)
+    assert "axionlike evaluations" not in result.stdout.str()
+    assert not (pytester.path / ".axionlike").exists()
+
+
+def test_plugin_import_stays_light():
+    code = (
+        "import sys, axionlike.integrations.pytest_plugin; "
+        "print(','.join(m for m in ('pydantic', 'axionlike.runners', 'pandas', 'litellm') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import axionlike
 from axionlike.integrations._store import Journal
 from axionlike.results import EvaluationResult
 
@@ -33,10 +34,15 @@ def eval_slow(n, label):
 """
 
 
-def _pytest(workdir: Path, results_dir: Path, experiment: str, calls: Path, plugin_args: list[str]) -> subprocess.Popen:
-    command = [sys.executable, "-m", "pytest", "eval_slow.py", "-q", "-p", "no:cacheprovider", *plugin_args]
+def _pytest(workdir: Path, results_dir: Path, experiment: str, calls: Path) -> subprocess.Popen:
+    # only this plugin: other installed plugins (DeepEval's, ...) can take half a minute to load
+    command = [sys.executable, "-m", "pytest", "eval_slow.py", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "axionlike.integrations.pytest_plugin"]
     command += ["--experiment", experiment, "--results-dir", str(results_dir), "--concurrency", "2"]
-    env = {**os.environ, "CALLS_FILE": str(calls)}
+    # the subprocess imports the same axionlike as this test process
+    source_root = str(Path(axionlike.__file__).parents[1])
+    pythonpath = os.pathsep.join(filter(None, [source_root, os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "CALLS_FILE": str(calls), "PYTHONPATH": pythonpath, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -51,14 +57,14 @@ def _comparable(result: EvaluationResult) -> dict:
     return {"rows": rows, "summary": {k: v.model_dump() for k, v in result.summary.items()}, "metadata": metadata}
 
 
-def test_killed_run_resumes_where_it_stopped(pytester, evals, plugin_args, monkeypatch):
+def test_killed_run_resumes_where_it_stopped(pytester, evals, monkeypatch):
     tmp_path = pytester.path
     (tmp_path / "eval_slow.py").write_text(SLOW_EVAL)
     results = tmp_path / "results"
     journal = Journal(results / "exp" / "eval_slow.eval_slow.journal.jsonl")
 
     first_calls = tmp_path / "calls-1.txt"
-    process = _pytest(tmp_path, results, "exp", first_calls, plugin_args)
+    process = _pytest(tmp_path, results, "exp", first_calls)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(journal.read()[1]) < 8:
         assert process.poll() is None, process.stdout.read()
@@ -70,7 +76,7 @@ def test_killed_run_resumes_where_it_stopped(pytester, evals, plugin_args, monke
     assert not (results / "exp" / "eval_slow.eval_slow.json").exists()
 
     second_calls = tmp_path / "calls-2.txt"
-    resumed = _pytest(tmp_path, results, "exp", second_calls, plugin_args)
+    resumed = _pytest(tmp_path, results, "exp", second_calls)
     output = resumed.communicate(timeout=120)[0]
     assert resumed.returncode == 0, output
     # only the rows the journal lacked ran, once each; finished and errored rows were kept
