@@ -35,6 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for option in ("concurrency", "samples"):
+        value = config.getoption(option)
+        if value is not None and value < 1:
+            raise pytest.UsageError(f"--{option} must be at least 1; got {value}")
     config.stash[_OUTCOMES] = []
     config.addinivalue_line("markers", "axionlike_evaluation: an @foreach evaluation (set by axionlike)")
 
@@ -75,18 +79,31 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
     return items
 
 
+def _evaluate(pyfuncitem: pytest.Function, spec: Any) -> Any:
+    """Run the evaluation with the item's fixtures; misconfiguration fails the item with its message."""
+    from axionlike._exceptions import AxionlikeError
+    from axionlike.integrations._session import run_evaluation
+
+    names = list(spec.fixture_names)
+    instance = getattr(pyfuncitem.obj, "__self__", None)  # an evaluation method of a test class
+    fixtures = {names.pop(0): instance} if instance is not None else {}
+    fixtures.update((name, pyfuncitem.funcargs[name]) for name in names)
+    try:
+        return run_evaluation(
+            spec, fixtures, _options(pyfuncitem.config), nodeid=pyfuncitem.nodeid, name=pyfuncitem.name
+        )
+    except AxionlikeError as exc:  # an unreadable dataset, a bad experiment name, ...
+        message = f"{pyfuncitem.name}: {type(exc).__name__}: {exc}"
+    pytest.fail(message, pytrace=False)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run an evaluation through the engine instead of calling the function once."""
     spec = getattr(pyfuncitem.obj, SPEC_ATTRIBUTE, None)
     if spec is None:
         return None
-    from axionlike.integrations._session import run_evaluation
-
-    fixtures = {name: pyfuncitem.funcargs[name] for name in spec.fixture_names}
-    outcome = run_evaluation(
-        spec, fixtures, _options(pyfuncitem.config), nodeid=pyfuncitem.nodeid, name=pyfuncitem.name
-    )
+    outcome = _evaluate(pyfuncitem, spec)
     pyfuncitem.config.stash[_OUTCOMES].append(outcome)
     min_score = pyfuncitem.config.getoption("min_score")
     if min_score is not None:

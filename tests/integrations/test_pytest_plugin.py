@@ -297,3 +297,40 @@ def test_plugin_import_stays_light():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == ""
+
+
+def test_parametrized_async_fixture_class_method_and_bad_dataset(pytester, evals, stored):
+    pytester.makepyfile(
+        test_more="""
+import asyncio
+import pytest
+import pytest_asyncio
+from axionlike import foreach
+
+@pytest_asyncio.fixture
+async def client():
+    await asyncio.sleep(0)
+    return {"factor": 2}
+
+@pytest.mark.parametrize("model", ["small", "large"])
+@foreach("x", [1, 2, 3])
+async def eval_param(x, model, client):
+    return x * client["factor"] / (10 if model == "large" else 100)
+
+class TestGroup:
+    @foreach("x", [1, 2])
+    def eval_in_class(self, x):
+        return x > 1 and isinstance(self, TestGroup)
+
+@foreach("x", "missing.jsonl")
+def eval_missing(x):
+    return 1.0
+"""
+    )
+    result = evals("--experiment", "p1")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["eval_missing: DatasetLoadError: dataset file not found: missing.jsonl"])
+    assert stored("p1", "test_more.eval_param-small").summary["eval_param"].mean == pytest.approx(0.04)
+    assert stored("p1", "test_more.eval_param-large").summary["eval_param"].mean == pytest.approx(0.4)
+    assert stored("p1", "test_more.TestGroup-eval_in_class").summary["eval_in_class"].mean == 0.5
+    assert evals("--concurrency", "0").ret == pytest.ExitCode.USAGE_ERROR
