@@ -7,6 +7,9 @@ from typing import Any
 
 from axionlike.results import EvaluationResult
 
+#: Row errors listed by ``axionlike runs show`` before it only counts the rest.
+MAX_ERRORS_SHOWN = 20
+
 
 def _fmt(value: float | None, pattern: str = "{:.3f}") -> str:
     return "-" if value is None else pattern.format(value)
@@ -88,10 +91,14 @@ def run_show_lines(results_dir: Any, name: str) -> list[str]:
     lines += table(
         header, (row for r in results for row in result_rows(r, r.metadata.get("evaluation", r.evaluation_name)))
     )
-    for r in results:
-        for t in r.results:
-            error = t.error or next((s.error for s in t.scores if s.error is not None), None)
-            if error is not None:
-                lines.append(f"  {r.evaluation_name} row {t.index} (id {t.id}): {error}")
+    errors = [
+        f"  {r.evaluation_name} row {t.index} (id {t.id}): {error}"
+        for r in results
+        for t in r.results
+        if (error := t.error or next((s.error for s in t.scores if s.error is not None), None)) is not None
+    ]
+    lines += errors[:MAX_ERRORS_SHOWN]
+    if len(errors) > MAX_ERRORS_SHOWN:
+        lines.append(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more errors")
     lines += [f"interrupted: {key} (run again with --experiment {name} to resume)" for key in store.pending()]
     return lines

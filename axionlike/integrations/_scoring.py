@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import math
 import numbers
 import statistics
+from concurrent.futures import Executor
 from typing import Any
 
 from axionlike._exceptions import MetricError
@@ -65,13 +67,15 @@ class RowScorer:
     """Calls the evaluation function on one row; the engine runs it as a function metric.
 
     Async functions are awaited on the engine's loop (concurrently, within its slots);
-    sync functions run in a worker thread. The named scores travel to the face in the
+    sync functions run in ``threads``, a pool as large as the run's concurrency (the
+    loop's default pool may be smaller). The named scores travel to the face in the
     result's metadata and are unfolded by ``unfold``.
     """
 
-    def __init__(self, spec: EvaluationSpec, fixtures: dict[str, Any]) -> None:
+    def __init__(self, spec: EvaluationSpec, fixtures: dict[str, Any], threads: Executor) -> None:
         self.spec = spec
         self.fixtures = fixtures
+        self.threads = threads
         self.__name__ = spec.name
         self.__qualname__ = spec.fn.__qualname__
         self.__module__ = spec.fn.__module__
@@ -81,7 +85,8 @@ class RowScorer:
         if self.spec.is_async:
             value = await self.spec.fn(**kwargs)
         else:
-            value = await asyncio.to_thread(functools.partial(self.spec.fn, **kwargs))
+            call = functools.partial(contextvars.copy_context().run, self.spec.fn, **kwargs)  # keeps the span
+            value = await asyncio.get_running_loop().run_in_executor(self.threads, call)
         scores = named_scores(value, self.spec)
         return MetricResult(
             score=statistics.fmean(s.score for s in scores if s.score is not None),

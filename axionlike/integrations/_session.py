@@ -8,6 +8,7 @@ then build the run's ``EvaluationResult`` from the journal and store it.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -32,8 +33,8 @@ Row = DatasetItem | InvalidItemError
 
 
 def default_experiment() -> str:
-    """A fresh experiment name, ``run-YYYYmmdd-HHMMSS`` (UTC)."""
-    return datetime.now(UTC).strftime("run-%Y%m%d-%H%M%S")
+    """A fresh experiment name, ``run-YYYYmmdd-HHMMSS-xxxx`` (UTC, then 4 random hex digits)."""
+    return f"{datetime.now(UTC):run-%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
 
 
 class EvaluationOptions(BaseModel):
@@ -159,15 +160,16 @@ def run_evaluation(
     }
     todo = [(i, row) for i, row in enumerate(rows) if isinstance(row, DatasetItem) and i not in reusable]
     if todo:
-        config = EvaluationConfig(
-            evaluation_inputs=[row for _, row in todo],
-            scoring_metrics=[RowScorer(spec, fixtures)],
-            evaluation_name=name,
-            max_concurrent=options.concurrency,
-            run_id=header.run_id,
-            show_progress=False,
-        )
-        run_sync(_JournalingEngine(config, journal, [i for i, _ in todo]).run())
+        with ThreadPoolExecutor(options.concurrency, thread_name_prefix="axionlike-eval") as threads:
+            config = EvaluationConfig(
+                evaluation_inputs=[row for _, row in todo],
+                scoring_metrics=[RowScorer(spec, fixtures, threads)],
+                evaluation_name=name,
+                max_concurrent=options.concurrency,
+                run_id=header.run_id,
+                show_progress=False,
+            )
+            run_sync(_JournalingEngine(config, journal, [i for i, _ in todo]).run())
         _, done = journal.read()
 
     result = _build_result(spec, rows, done, header, name, options)

@@ -117,6 +117,26 @@ def test_async_evaluation_runs_rows_concurrently_with_named_scores(pytester, eva
     assert {s.source for r in named.results for s in r.scores} == {"pytest"}
 
 
+def test_sync_rows_run_in_as_many_threads_as_the_concurrency(pytester, evals, stored):
+    pytester.makepyfile(
+        test_threads="""
+import threading
+from axionlike import foreach
+
+ALL_AT_ONCE = threading.Barrier(8, timeout=20)
+
+@foreach("n", range(8))
+def eval_barrier(n):
+    # passes only if all 8 rows are in flight together, each in a worker thread
+    ALL_AT_ONCE.wait()
+    return threading.current_thread() is not threading.main_thread()
+"""
+    )
+    evals("--experiment", "t1", "--concurrency", "8").assert_outcomes(passed=1)
+    summary = stored("t1", "test_threads.eval_barrier").summary["eval_barrier"]
+    assert (summary.count, summary.mean, summary.errors) == (8, 1.0, 0)
+
+
 SAMPLES_EVAL = """
 import os
 from pathlib import Path
