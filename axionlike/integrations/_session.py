@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticSerializationError, to_json
 
 from axionlike._exceptions import InvalidItemError
 from axionlike._sync import run_sync
@@ -99,15 +100,34 @@ def load_rows(spec: EvaluationSpec, samples: int | None) -> list[Row]:
         rows = [by_position[i] for i in sorted(by_position)][:samples]
     else:
         rows = [_row(row, i, spec.fields) for i, row in enumerate(islice(source, samples))]
-    for index, row in enumerate(rows):
-        missing = [f for f in spec.fields if isinstance(row, DatasetItem) and not _has_field(row, f)]
-        if missing:
-            rows[index] = InvalidItemError(
-                f"row {index} (id {row.id!r}): no value for field {', '.join(missing)} "  # type: ignore[union-attr]
-                f"(foreach names {', '.join(spec.fields)})",
-                row=index,
-            )
-    return rows
+    return [
+        _checked(row, index, spec.fields) if isinstance(row, DatasetItem) else row for index, row in enumerate(rows)
+    ]
+
+
+def _checked(item: DatasetItem, index: int, fields: tuple[str, ...]) -> Row:
+    """The item, or why it cannot be evaluated: a field it lacks, a value JSON cannot store."""
+    missing = [f for f in fields if not _has_field(item, f)]
+    if missing:
+        return InvalidItemError(
+            f"row {index} (id {item.id!r}): no value for field {', '.join(missing)} "
+            f"(foreach names {', '.join(fields)})",
+            row=index,
+        )
+    unstorable = {}
+    for name, value in item.fields().items():
+        try:
+            to_json(value)
+        except PydanticSerializationError:
+            unstorable[name] = type(value).__name__
+    if unstorable:
+        described = ", ".join(f"'{k}' ({v})" for k, v in unstorable.items())
+        return InvalidItemError(
+            f"row {index} (id {item.id!r}): field {described} cannot be stored as JSON; "
+            "give rows strings, numbers, bools, lists or dicts",
+            row=index,
+        )
+    return item
 
 
 class _JournalingEngine(Engine):

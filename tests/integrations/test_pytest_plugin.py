@@ -237,7 +237,7 @@ def eval_from_path(query, expected_output):
 def eval_from_dataset(query):
     return 1.0
 
-@foreach("a,b", [(1, 2), (1, 2, 3), {"a": 1}])
+@foreach("a,b", [(1, 2), (1, 2, 3), {"a": 1}, (object(), 2)])
 def eval_invalid_rows(a, b):
     return 1.0
 """
@@ -254,7 +254,10 @@ def eval_invalid_rows(a, b):
     assert invalid.results[1].error.phase == "input"
     assert invalid.results[1].error.message == "row 1: has 3 values but foreach names 2 fields (a, b)"
     assert "row 2" in invalid.results[2].error.message and "no value for field b" in invalid.results[2].error.message
-    assert invalid.metadata["counts"]["invalid_rows"] == 2
+    assert invalid.results[3].error.message.endswith(
+        "field 'a' (object) cannot be stored as JSON; give rows strings, numbers, bools, lists or dicts"
+    )
+    assert invalid.metadata["counts"]["invalid_rows"] == 3
 
 
 def test_runs_list_and_show(pytester, evals, capsys):
