@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticSerializationError, to_json
 
-from axionlike._exceptions import InvalidItemError
+from axionlike._exceptions import ConfigurationError, InvalidItemError
 from axionlike._sync import run_sync
 from axionlike.dataset import Dataset, DatasetItem
 from axionlike.dataset._dataset import to_item
@@ -167,6 +167,10 @@ def run_evaluation(
     rows = load_rows(spec, options.samples)
 
     header, done = journal.read()
+    if header is not None and header.evaluation != nodeid:
+        raise ConfigurationError(
+            f"{journal.path} records {header.evaluation!r}, not {nodeid!r}; use another --experiment"
+        )
     if header is None:
         header = JournalHeader(run_id=uuid.uuid4().hex, evaluation=nodeid, started=datetime.now(UTC).isoformat())
         journal.start(header)

@@ -5,7 +5,7 @@ An evaluation is one pytest item; its rows run through the axionlike engine. Oth
 tests in the session are left alone.
 
 Options: ``--experiment NAME`` (started again with the same name, a run resumes),
-``--results-dir DIR`` (default ``.axionlike``), ``--concurrency N``, ``--samples N``,
+``--results-dir DIR`` (default ``.axionlike`` in the rootdir), ``--concurrency N``, ``--samples N``,
 ``--retry-errors``, ``--min-score X`` (fail an evaluation whose mean score is under X).
 """
 
@@ -27,7 +27,11 @@ _OUTCOMES = pytest.StashKey[list[Any]]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("axionlike", "axionlike evaluations (@foreach)")
     group.addoption("--experiment", help="name of the evaluation run; the same name resumes it")
-    group.addoption("--results-dir", default=".axionlike", help="where runs are stored (default: .axionlike)")
+    group.addoption(
+        "--results-dir",
+        default=".axionlike",
+        help="where runs are stored, relative to the rootdir (default: .axionlike)",
+    )
     group.addoption("--concurrency", type=int, default=10, help="rows evaluated at once (default: 10)")
     group.addoption("--samples", type=int, default=None, help="evaluate only the first N rows")
     group.addoption("--retry-errors", action="store_true", help="on resume, run again the rows that errored")
@@ -50,7 +54,8 @@ def _options(config: pytest.Config) -> Any:
 
         given = {
             "experiment": config.getoption("experiment"),
-            "results_dir": Path(config.getoption("results_dir")),
+            # relative to the rootdir, like .pytest_cache: the same place from any working directory
+            "results_dir": config.rootpath / config.getoption("results_dir"),
             "concurrency": config.getoption("concurrency"),
             "samples": config.getoption("samples"),
             "retry_errors": config.getoption("retry_errors"),

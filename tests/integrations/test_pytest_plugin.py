@@ -167,7 +167,7 @@ def test_summary_and_min_score_gate(pytester, evals):
     passing.stdout.fnmatch_lines(
         [
             "*= axionlike evaluations =*",
-            "experiment g1 * stored in .axionlike/g1",
+            f"experiment g1 * stored in {pytester.path}/.axionlike/g1",
             "evaluation*score*rows*mean*pass rate*errors*min 0.5",
             "test_sync.py::eval_add*eval_add*5*0.750*75%*1*ok",
             "test_sync.py::eval_bad_return*eval_bad_return*3*0.500*-*1*ok",
