@@ -57,11 +57,10 @@ class EvaluationOptions(BaseModel):
 
 @dataclass(frozen=True)
 class EvaluationOutcome:
-    """A finished evaluation: its result, where it is stored, and what this session ran."""
+    """A finished (and stored) evaluation: its result and what this session ran."""
 
     nodeid: str
     result: EvaluationResult
-    path: Path
     ran: int
     """Rows evaluated in this session."""
     reused: int
@@ -197,8 +196,8 @@ def run_evaluation(
         _, done = journal.read()
 
     result = _build_result(spec, rows, done, header, name, options)
-    path = result.save(store.result_path(key))
-    return EvaluationOutcome(nodeid=nodeid, result=result, path=path, ran=len(todo), reused=len(reusable))
+    result.save(store.result_path(key))
+    return EvaluationOutcome(nodeid=nodeid, result=result, ran=len(todo), reused=len(reusable))
 
 
 def _build_result(
