@@ -27,6 +27,7 @@ _EXPORTS = {
     "AxionlikeError": "axionlike._exceptions",
     "ConfigurationError": "axionlike._exceptions",
     "EvaluationAbortedError": "axionlike._exceptions",
+    "foreach": "axionlike.integrations._foreach",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

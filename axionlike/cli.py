@@ -1,4 +1,4 @@
-"""The ``axionlike`` command line: demo, run, cache."""
+"""The ``axionlike`` command line: demo, run, cache, runs."""
 
 from __future__ import annotations
 
@@ -53,6 +53,17 @@ def _cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runs(args: argparse.Namespace) -> int:
+    from axionlike.integrations._report import run_show_lines, runs_list_lines
+
+    if args.action == "show" and not args.name:
+        print("error: 'runs show' needs a run name", file=sys.stderr)
+        return 2
+    lines = runs_list_lines(args.results_dir) if args.action == "list" else run_show_lines(args.results_dir, args.name)
+    print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="axionlike", description="Evaluation experiments for LLM applications.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("directory")
     cache.set_defaults(handler=_cache)
+
+    runs = commands.add_parser("runs", help="list or show the runs stored by the pytest plugin")
+    runs.add_argument("action", choices=["list", "show"])
+    runs.add_argument("name", nargs="?", help="the run (experiment) to show")
+    runs.add_argument("--results-dir", default=".axionlike", help="where runs are stored (default: .axionlike)")
+    runs.set_defaults(handler=_runs)
     return parser
 
 

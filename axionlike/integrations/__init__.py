@@ -1,0 +1,1 @@
+"""Faces of axionlike onto other tools (pytest, model adapters, RL rewards)."""

@@ -1,0 +1,120 @@
+"""An evaluation function as the engine's scoring step, and what its return values mean."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import math
+import numbers
+import statistics
+from concurrent.futures import Executor
+from typing import Any
+
+from axionlike._exceptions import MetricError
+from axionlike.dataset import DatasetItem
+from axionlike.integrations._foreach import EvaluationSpec
+from axionlike.metrics import MetricResult
+from axionlike.results import MetricScore, TestResult
+
+#: Key of ``MetricResult.metadata`` carrying the named scores of one row.
+SCORES_KEY = "pytest_scores"
+SOURCE = "pytest"
+
+
+def _one_score(evaluation: str, name: str, value: Any, threshold: float | None) -> MetricScore:
+    if isinstance(value, MetricScore):
+        if value.score is None or value.status != "scored":
+            raise MetricError(f"evaluation '{evaluation}' returned a MetricScore '{name}' without a score")
+        score = value.model_copy(update={"name": name, "source": SOURCE})
+    elif isinstance(value, MetricResult):
+        score = MetricScore(
+            name=name,
+            score=value.score,
+            explanation=value.explanation,
+            usage=value.usage,
+            metadata=dict(value.metadata),
+            source=SOURCE,
+        )
+    elif isinstance(value, bool):
+        return MetricScore(name=name, score=float(value), passed=value, source=SOURCE)
+    elif isinstance(value, numbers.Real):
+        score = MetricScore(name=name, score=float(value), source=SOURCE)
+    else:
+        raise MetricError(
+            f"evaluation '{evaluation}' returned {type(value).__name__} {value!r:.60}"
+            + (f" for score '{name}'" if name != evaluation else "")
+            + "; expected a number, a bool, a MetricResult, a MetricScore or a dict of named scores"
+        )
+    assert score.score is not None
+    if not math.isfinite(score.score):
+        raise MetricError(f"evaluation '{evaluation}' returned a non-finite score for '{name}' ({score.score})")
+    if score.passed is None and threshold is not None:
+        score = score.model_copy(update={"passed": score.score >= threshold, "threshold": threshold})
+    return score
+
+
+def named_scores(value: Any, spec: EvaluationSpec) -> list[MetricScore]:
+    """The scores one call of the evaluation function returned, each with its name."""
+    if isinstance(value, dict):
+        if not value:
+            raise MetricError(f"evaluation '{spec.name}' returned an empty dict; expected named scores")
+        return [_one_score(spec.name, str(k), v, spec.threshold) for k, v in value.items()]
+    return [_one_score(spec.name, spec.name, value, spec.threshold)]
+
+
+class RowScorer:
+    """Calls the evaluation function on one row; the engine runs it as a function metric.
+
+    Async functions are awaited on the engine's loop (concurrently, within its slots);
+    sync functions run in ``threads``, a pool as large as the run's concurrency (the
+    loop's default pool may be smaller). The named scores travel to the face in the
+    result's metadata and are unfolded by ``unfold``.
+    """
+
+    def __init__(self, spec: EvaluationSpec, fixtures: dict[str, Any], threads: Executor) -> None:
+        self.spec = spec
+        self.fixtures = fixtures
+        self.threads = threads
+        self.__name__ = spec.name
+        self.__qualname__ = spec.fn.__qualname__
+        self.__module__ = spec.fn.__module__
+
+    async def __call__(self, item: DatasetItem) -> MetricResult:
+        kwargs = {name: item.get(name) for name in self.spec.fields} | self.fixtures
+        if self.spec.is_async:
+            value = await self.spec.fn(**kwargs)
+        else:
+            call = functools.partial(contextvars.copy_context().run, self.spec.fn, **kwargs)  # keeps the span
+            value = await asyncio.get_running_loop().run_in_executor(self.threads, call)
+        scores = named_scores(value, self.spec)
+        return MetricResult(
+            score=statistics.fmean(s.score for s in scores if s.score is not None),
+            metadata={SCORES_KEY: [s.model_dump(mode="json") for s in scores]},
+        )
+
+
+def score_names(results: list[TestResult], spec: EvaluationSpec) -> list[str]:
+    """Names of the scores the evaluation produced, in first-seen order."""
+    names: dict[str, None] = {}
+    for result in results:
+        for score in result.scores:
+            for named in score.metadata.get(SCORES_KEY, ()):
+                names.setdefault(named["name"], None)
+    return list(names) or [spec.name]
+
+
+def unfold(result: TestResult, names: list[str]) -> TestResult:
+    """Replace the engine's one score of a row by the row's named scores.
+
+    A row whose call failed gets the error under every score name, so each score's
+    summary counts it.
+    """
+    unfolded: list[MetricScore] = []
+    for score in result.scores:
+        if score.status == "scored":
+            for named in score.metadata.get(SCORES_KEY, ()):
+                unfolded.append(MetricScore.model_validate(named).model_copy(update={"latency": score.latency}))
+        else:
+            unfolded.extend(score.model_copy(update={"name": n, "source": SOURCE}) for n in names)
+    return result.model_copy(update={"scores": unfolded})

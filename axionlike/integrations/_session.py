@@ -1,0 +1,241 @@
+"""One evaluation run through the engine, resumable from its journal.
+
+The face of the pytest plugin: read the rows, skip those the journal already holds,
+run the rest through the engine (the evaluation function is the scoring step),
+then build the run's ``EvaluationResult`` from the journal and store it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticSerializationError, to_json
+
+from axionlike._exceptions import ConfigurationError, InvalidItemError
+from axionlike._sync import run_sync
+from axionlike.dataset import Dataset, DatasetItem
+from axionlike.dataset._dataset import to_item
+from axionlike.integrations._foreach import EvaluationSpec
+from axionlike.integrations._scoring import RowScorer, score_names, unfold
+from axionlike.integrations._store import ExperimentStore, Journal, JournalEntry, JournalHeader, evaluation_key
+from axionlike.results import ErrorInfo, EvaluationResult, TestResult, Usage
+from axionlike.results._summary import summarise
+from axionlike.runners import EvaluationConfig
+from axionlike.runners._engine import Engine
+
+Row = DatasetItem | InvalidItemError
+
+
+def default_experiment() -> str:
+    """A fresh experiment name, ``run-YYYYmmdd-HHMMSS-xxxx`` (UTC, then 4 random hex digits)."""
+    return f"{datetime.now(UTC):run-%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
+
+
+class EvaluationOptions(BaseModel):
+    """How evaluations run and where they are stored (the plugin's command-line options)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    experiment: str = Field(default_factory=default_experiment)
+    """Name of the run; started again with the same name, a run resumes."""
+    results_dir: Path = Path(".axionlike")
+    """Directory holding one sub-directory per experiment."""
+    concurrency: int = Field(default=10, ge=1)
+    """Rows evaluated at once (async functions on the loop, sync ones in threads)."""
+    samples: int | None = Field(default=None, ge=1)
+    """Evaluate only the first N rows."""
+    retry_errors: bool = False
+    """On resume, run again the rows that errored (by default their error is kept)."""
+
+
+@dataclass(frozen=True)
+class EvaluationOutcome:
+    """A finished (and stored) evaluation: its result and what this session ran."""
+
+    nodeid: str
+    result: EvaluationResult
+    ran: int
+    """Rows evaluated in this session."""
+    reused: int
+    """Rows taken from the journal of an earlier session."""
+
+
+def _has_field(item: DatasetItem, name: str) -> bool:
+    if name in (item.model_extra or {}):
+        return True
+    return name in DatasetItem.model_fields and item.get(name) is not None
+
+
+def _row(row: Any, index: int, fields: tuple[str, ...]) -> Row:
+    try:
+        if isinstance(row, (tuple, list)):
+            if len(row) != len(fields):
+                raise InvalidItemError(
+                    f"row {index}: has {len(row)} values but foreach names {len(fields)} fields ({', '.join(fields)})",
+                    row=index,
+                )
+            row = dict(zip(fields, row, strict=True))
+        elif len(fields) == 1 and not isinstance(row, (dict, DatasetItem, BaseModel)):
+            row = {fields[0]: row}
+        return to_item(row, index)
+    except InvalidItemError as exc:
+        return exc
+
+
+def load_rows(spec: EvaluationSpec, samples: int | None) -> list[Row]:
+    """The evaluation's rows as items (or the error that makes a row invalid), first N if asked."""
+    source = spec.dataset
+    if isinstance(source, (str, Path, Dataset)) or type(source).__name__ == "DataFrame":
+        dataset = Dataset.load(source)
+        by_position: dict[int, Row] = dict(zip(dataset.positions, dataset.items, strict=True))
+        by_position.update((exc.row or 0, exc) for exc in dataset.invalid_rows)
+        rows = [by_position[i] for i in sorted(by_position)][:samples]
+    else:
+        rows = [_row(row, i, spec.fields) for i, row in enumerate(islice(source, samples))]
+    return [
+        _checked(row, index, spec.fields) if isinstance(row, DatasetItem) else row for index, row in enumerate(rows)
+    ]
+
+
+def _checked(item: DatasetItem, index: int, fields: tuple[str, ...]) -> Row:
+    """The item, or why it cannot be evaluated: a field it lacks, a value JSON cannot store."""
+    missing = [f for f in fields if not _has_field(item, f)]
+    if missing:
+        return InvalidItemError(
+            f"row {index} (id {item.id!r}): no value for field {', '.join(missing)} "
+            f"(foreach names {', '.join(fields)})",
+            row=index,
+        )
+    unstorable = {}
+    for name, value in item.fields().items():
+        try:
+            to_json(value)
+        except PydanticSerializationError:
+            unstorable[name] = type(value).__name__
+    if unstorable:
+        described = ", ".join(f"'{k}' ({v})" for k, v in unstorable.items())
+        return InvalidItemError(
+            f"row {index} (id {item.id!r}): field {described} cannot be stored as JSON; "
+            "give rows strings, numbers, bools, lists or dicts",
+            row=index,
+        )
+    return item
+
+
+class _JournalingEngine(Engine):
+    """The engine, recording each row in the journal the moment it finishes."""
+
+    def __init__(self, config: EvaluationConfig, journal: Journal, positions: list[int]) -> None:
+        super().__init__(config)
+        self._journal = journal
+        self._positions = positions
+
+    async def _evaluate(self, index: int, item: DatasetItem) -> TestResult:
+        result = await super()._evaluate(index, item)
+        result = result.model_copy(update={"index": self._positions[index]})
+        self._journal.append(result.index, result)
+        return result
+
+
+def run_evaluation(
+    spec: EvaluationSpec,
+    fixtures: dict[str, Any],
+    options: EvaluationOptions,
+    *,
+    nodeid: str | None = None,
+    name: str | None = None,
+) -> EvaluationOutcome:
+    """Run (or resume) one evaluation and store its result.
+
+    Rows already in the experiment's journal are not run again (errored ones only
+    with ``retry_errors``); the result is built from the journal, so a resumed run
+    stores the same result as an uninterrupted one.
+    """
+    nodeid = nodeid or f"{spec.fn.__module__}::{spec.fn.__qualname__}"
+    name = name or spec.name
+    key = evaluation_key(nodeid)
+    store = ExperimentStore(options.results_dir, options.experiment)
+    journal = store.journal(key)
+    rows = load_rows(spec, options.samples)
+
+    header, done = journal.read()
+    if header is not None and header.evaluation != nodeid:
+        raise ConfigurationError(
+            f"{journal.path} records {header.evaluation!r}, not {nodeid!r}; use another --experiment"
+        )
+    if header is None:
+        header = JournalHeader(run_id=uuid.uuid4().hex, evaluation=nodeid, started=datetime.now(UTC).isoformat())
+        journal.start(header)
+    reusable = {
+        index
+        for index, entry in done.items()
+        if index < len(rows)
+        and isinstance(rows[index], DatasetItem)
+        and entry.id == rows[index].id  # type: ignore[union-attr]
+        and (entry.result.succeeded or not options.retry_errors)
+    }
+    todo = [(i, row) for i, row in enumerate(rows) if isinstance(row, DatasetItem) and i not in reusable]
+    if todo:
+        with ThreadPoolExecutor(options.concurrency, thread_name_prefix="axionlike-eval") as threads:
+            config = EvaluationConfig(
+                evaluation_inputs=[row for _, row in todo],
+                scoring_metrics=[RowScorer(spec, fixtures, threads)],
+                evaluation_name=name,
+                max_concurrent=options.concurrency,
+                run_id=header.run_id,
+                show_progress=False,
+            )
+            run_sync(_JournalingEngine(config, journal, [i for i, _ in todo]).run())
+        _, done = journal.read()
+
+    result = _build_result(spec, rows, done, header, name, options)
+    result.save(store.result_path(key))
+    return EvaluationOutcome(nodeid=nodeid, result=result, ran=len(todo), reused=len(reusable))
+
+
+def _build_result(
+    spec: EvaluationSpec,
+    rows: list[Row],
+    done: dict[int, JournalEntry],
+    header: JournalHeader,
+    name: str,
+    options: EvaluationOptions,
+) -> EvaluationResult:
+    results = [
+        done[i].result
+        if isinstance(row, DatasetItem)
+        else TestResult(index=i, item=None, error=ErrorInfo.from_exception(row, "input"))
+        for i, row in enumerate(rows)
+    ]
+    names = score_names(results, spec)
+    results = [unfold(r, names) for r in results]
+    summary = {n: summarise(n, [s for r in results for s in r.scores if s.name == n]) for n in names}
+    usage = sum((s.usage for r in results for s in r.scores if s.usage is not None), Usage())
+    invalid = sum(r.item is None for r in results)
+    return EvaluationResult(
+        run_id=header.run_id,
+        evaluation_name=name,
+        timestamp=header.started,
+        results=results,
+        summary=summary,
+        metadata={
+            "experiment": options.experiment,
+            "evaluation": header.evaluation,
+            "dataset_name": str(spec.dataset) if isinstance(spec.dataset, (str, Path)) else None,
+            "counts": {
+                "items": len(results),
+                "evaluated": len(results) - invalid,
+                "invalid_rows": invalid,
+                "errors": sum(not r.succeeded for r in results),
+            },
+            "config": {"fields": list(spec.fields), "threshold": spec.threshold, "samples": options.samples},
+            "usage": usage.model_dump(),
+        },
+    )

@@ -1,0 +1,140 @@
+"""Stored runs: one directory per experiment, a result file and a row journal per evaluation.
+
+Layout under the results directory (default ``.axionlike/``)::
+
+    <experiment>/<evaluation key>.json           the EvaluationResult
+    <experiment>/<evaluation key>.journal.jsonl  one line per finished row
+
+The journal is what makes a run resumable: each row's result is appended and
+flushed as soon as the row finishes, so a run killed part-way keeps every finished
+row. A torn last line (killed mid-write) is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from axionlike._exceptions import ConfigurationError
+from axionlike.results import EvaluationResult, TestResult
+
+RESULT_SUFFIX = ".json"
+JOURNAL_SUFFIX = ".journal.jsonl"
+
+
+def evaluation_key(nodeid: str) -> str:
+    """A file name for an evaluation from its pytest node id (``evals/test_x.py::eval_y[a]``)."""
+    path, _, name = nodeid.partition("::")
+    stem = path.removesuffix(".py").replace("/", ".").replace("\\", ".")
+    key = f"{stem}.{name}" if name else stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip("-.")
+
+
+class JournalHeader(BaseModel):
+    """First line of a journal: what makes re-runs of the experiment one run."""
+
+    run_id: str
+    evaluation: str
+    started: str
+    """ISO 8601 start of the first session."""
+
+
+class JournalEntry(BaseModel):
+    """One finished row."""
+
+    index: int
+    id: str
+    result: TestResult
+
+
+class Journal:
+    """The append-only record of an evaluation's finished rows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> tuple[JournalHeader | None, dict[int, JournalEntry]]:
+        """The header and the latest entry per row index (later lines win)."""
+        if not self.path.exists():
+            return None, {}
+        header: JournalHeader | None = None
+        entries: dict[int, JournalEntry] = {}
+        with self.path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines):
+                if not line.endswith("\n"):
+                    break  # torn write of a killed process
+                if number == 0:
+                    header = JournalHeader.model_validate_json(line)
+                    continue
+                entry = JournalEntry.model_validate_json(line)
+                entries[entry.index] = entry
+        return header, entries
+
+    def start(self, header: JournalHeader) -> None:
+        """Create the journal with its header (a new run)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(header.model_dump_json() + "\n", encoding="utf-8")
+
+    def append(self, index: int, result: TestResult) -> None:
+        """Record a finished row; flushed at once so a killed process keeps it."""
+        entry = JournalEntry(index=index, id=result.id or "", result=result)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(entry.model_dump_json() + "\n")
+            out.flush()
+
+
+class ExperimentStore:
+    """The directory of one experiment under the results directory."""
+
+    def __init__(self, results_dir: str | Path, experiment: str) -> None:
+        if not experiment or re.search(r"[/\\]", experiment) or experiment in (".", ".."):
+            raise ConfigurationError(f"experiment name {experiment!r} must be a plain directory name")
+        self.directory = Path(results_dir) / experiment
+        self.experiment = experiment
+
+    def journal(self, key: str) -> Journal:
+        return Journal(self.directory / f"{key}{JOURNAL_SUFFIX}")
+
+    def result_path(self, key: str) -> Path:
+        return self.directory / f"{key}{RESULT_SUFFIX}"
+
+    def results(self) -> list[EvaluationResult]:
+        """The stored results of the experiment, by file name."""
+        files = sorted(p for p in self.directory.glob(f"*{RESULT_SUFFIX}") if not p.name.endswith(JOURNAL_SUFFIX))
+        return [EvaluationResult.load(p) for p in files]
+
+    def pending(self) -> list[str]:
+        """Evaluations with a journal but no result file: interrupted, resumable."""
+        keys = {p.name.removesuffix(JOURNAL_SUFFIX) for p in self.directory.glob(f"*{JOURNAL_SUFFIX}")}
+        return sorted(k for k in keys if not self.result_path(k).exists())
+
+
+def list_experiments(results_dir: str | Path) -> list[dict[str, Any]]:
+    """One summary dict per experiment directory, newest first."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        return []
+    rows = []
+    for directory in root.iterdir():
+        if not directory.is_dir() or not any(directory.glob(f"*{JOURNAL_SUFFIX}")):
+            continue
+        store = ExperimentStore(root, directory.name)
+        results = store.results()
+        modified = max(p.stat().st_mtime for p in directory.iterdir())
+        rows.append(
+            {
+                "name": directory.name,
+                "evaluations": len(results),
+                "interrupted": len(store.pending()),
+                "rows": sum(len(r.results) for r in results),
+                "errors": sum(not t.succeeded for r in results for t in r.results),
+                "modified": datetime.fromtimestamp(modified, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "_mtime": modified,
+            }
+        )
+    rows.sort(key=lambda r: r["_mtime"], reverse=True)
+    return [{k: v for k, v in r.items() if k != "_mtime"} for r in rows]

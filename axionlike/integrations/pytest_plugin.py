@@ -1,0 +1,131 @@
+"""The pytest face: ``@foreach`` evaluations run as tests, stored, resumable.
+
+Registered through the ``pytest11`` entry point, so installing axionlike enables it.
+An evaluation is one pytest item; its rows run through the axionlike engine. Other
+tests in the session are left alone.
+
+Options: ``--experiment NAME`` (started again with the same name, a run resumes),
+``--results-dir DIR`` (default ``.axionlike`` in the rootdir), ``--concurrency N``, ``--samples N``,
+``--retry-errors``, ``--min-score X`` (fail an evaluation whose mean score is under X).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from axionlike.integrations._foreach import SPEC_ATTRIBUTE, foreach
+
+__all__ = ["foreach"]
+
+_OPTIONS = pytest.StashKey[Any]()
+_OUTCOMES = pytest.StashKey[list[Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("axionlike", "axionlike evaluations (@foreach)")
+    group.addoption("--experiment", help="name of the evaluation run; the same name resumes it")
+    group.addoption(
+        "--results-dir",
+        default=".axionlike",
+        help="where runs are stored, relative to the rootdir (default: .axionlike)",
+    )
+    group.addoption("--concurrency", type=int, default=10, help="rows evaluated at once (default: 10)")
+    group.addoption("--samples", type=int, default=None, help="evaluate only the first N rows")
+    group.addoption("--retry-errors", action="store_true", help="on resume, run again the rows that errored")
+    group.addoption("--min-score", type=float, default=None, help="fail an evaluation whose mean score is under X")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for option in ("concurrency", "samples"):
+        value = config.getoption(option)
+        if value is not None and value < 1:
+            raise pytest.UsageError(f"--{option} must be at least 1; got {value}")
+    config.stash[_OUTCOMES] = []
+    config.addinivalue_line("markers", "axionlike_evaluation: an @foreach evaluation (set by axionlike)")
+
+
+def _options(config: pytest.Config) -> Any:
+    """The evaluation options, built on first use so plain test sessions import nothing heavy."""
+    if _OPTIONS not in config.stash:
+        from axionlike.integrations._session import EvaluationOptions
+
+        given = {
+            "experiment": config.getoption("experiment"),
+            # relative to the rootdir, like .pytest_cache: the same place from any working directory
+            "results_dir": config.rootpath / config.getoption("results_dir"),
+            "concurrency": config.getoption("concurrency"),
+            "samples": config.getoption("samples"),
+            "retry_errors": config.getoption("retry_errors"),
+        }
+        config.stash[_OPTIONS] = EvaluationOptions(**{k: v for k, v in given.items() if v is not None})
+    return config.stash[_OPTIONS]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    """Collect ``eval_*.py`` files too, so ``pytest evals/`` finds them."""
+    if file_path.suffix != ".py" or not file_path.name.startswith("eval_"):
+        return None
+    if parent.session.isinitpath(file_path) or any(file_path.match(p) for p in parent.config.getini("python_files")):
+        return None  # pytest's own collector takes it
+    return pytest.Module.from_parent(parent, path=file_path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+    """Collect ``@foreach`` functions whatever their name (``eval_math`` as well as ``test_math``)."""
+    if getattr(obj, SPEC_ATTRIBUTE, None) is None or not isinstance(collector, pytest.Module | pytest.Class):
+        return None
+    items = list(collector._genfunctions(name, obj))
+    for item in items:
+        item.add_marker("axionlike_evaluation")
+    return items
+
+
+def _evaluate(pyfuncitem: pytest.Function, spec: Any) -> Any:
+    """Run the evaluation with the item's fixtures; misconfiguration fails the item with its message."""
+    from axionlike._exceptions import AxionlikeError
+    from axionlike.integrations._session import run_evaluation
+
+    names = list(spec.fixture_names)
+    instance = getattr(pyfuncitem.obj, "__self__", None)  # an evaluation method of a test class
+    fixtures = {names.pop(0): instance} if instance is not None else {}
+    fixtures.update((name, pyfuncitem.funcargs[name]) for name in names)
+    try:
+        return run_evaluation(
+            spec, fixtures, _options(pyfuncitem.config), nodeid=pyfuncitem.nodeid, name=pyfuncitem.name
+        )
+    except AxionlikeError as exc:  # an unreadable dataset, a bad experiment name, ...
+        message = f"{pyfuncitem.name}: {type(exc).__name__}: {exc}"
+    pytest.fail(message, pytrace=False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run an evaluation through the engine instead of calling the function once."""
+    spec = getattr(pyfuncitem.obj, SPEC_ATTRIBUTE, None)
+    if spec is None:
+        return None
+    outcome = _evaluate(pyfuncitem, spec)
+    pyfuncitem.config.stash[_OUTCOMES].append(outcome)
+    min_score = pyfuncitem.config.getoption("min_score")
+    if min_score is not None:
+        from axionlike.integrations._report import below
+
+        failing = below(outcome.result, min_score)
+        if failing:
+            pytest.fail(f"{pyfuncitem.name}: {'; '.join(failing)}", pytrace=False)
+    return True
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    outcomes = config.stash.get(_OUTCOMES, [])
+    if not outcomes:
+        return
+    from axionlike.integrations._report import summary_lines
+
+    terminalreporter.section("axionlike evaluations")
+    for line in summary_lines(outcomes, _options(config), config.getoption("min_score")):
+        terminalreporter.write_line(line)

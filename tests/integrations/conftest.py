@@ -1,0 +1,37 @@
+"""Helpers for running example evaluation files in pytest sessions of their own."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import pytest
+
+from axionlike.results import EvaluationResult
+
+
+@pytest.fixture
+def plugin_args() -> list[str]:
+    """Load the plugin explicitly when the installed metadata predates its entry point."""
+    installed = any(e.value == "axionlike.integrations.pytest_plugin" for e in entry_points(group="pytest11"))
+    return [] if installed else ["-p", "axionlike.integrations.pytest_plugin"]
+
+
+@pytest.fixture
+def evals(pytester: pytest.Pytester, plugin_args: list[str]):
+    """Run pytest on the pytester directory with the plugin, quietly; returns the RunResult."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+
+    def run(*args: str) -> pytest.RunResult:
+        return pytester.runpytest(*plugin_args, "-p", "no:cacheprovider", *args)
+
+    return run
+
+
+@pytest.fixture
+def stored(pytester: pytest.Pytester):
+    """Read the EvaluationResult an evaluation stored under the default results directory."""
+
+    def load(experiment: str, key: str) -> EvaluationResult:
+        return EvaluationResult.load(pytester.path / ".axionlike" / experiment / f"{key}.json")
+
+    return load
