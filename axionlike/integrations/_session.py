@@ -24,7 +24,7 @@ from axionlike.dataset import Dataset, DatasetItem
 from axionlike.dataset._dataset import to_item
 from axionlike.integrations._foreach import EvaluationSpec
 from axionlike.integrations._scoring import RowScorer, score_names, unfold
-from axionlike.integrations._store import ExperimentStore, Journal, JournalEntry, JournalHeader, evaluation_key
+from axionlike.integrations._store import ExperimentStore, JournalEntry, JournalHeader, evaluation_key
 from axionlike.results import ErrorInfo, EvaluationResult, TestResult, Usage
 from axionlike.results._summary import summarise
 from axionlike.runners import EvaluationConfig
@@ -129,21 +129,6 @@ def _checked(item: DatasetItem, index: int, fields: tuple[str, ...]) -> Row:
     return item
 
 
-class _JournalingEngine(Engine):
-    """The engine, recording each row in the journal the moment it finishes."""
-
-    def __init__(self, config: EvaluationConfig, journal: Journal, positions: list[int]) -> None:
-        super().__init__(config)
-        self._journal = journal
-        self._positions = positions
-
-    async def _evaluate(self, index: int, item: DatasetItem) -> TestResult:
-        result = await super()._evaluate(index, item)
-        result = result.model_copy(update={"index": self._positions[index]})
-        self._journal.append(result.index, result)
-        return result
-
-
 def run_evaluation(
     spec: EvaluationSpec,
     fixtures: dict[str, Any],
@@ -192,7 +177,12 @@ def run_evaluation(
                 run_id=header.run_id,
                 show_progress=False,
             )
-            run_sync(_JournalingEngine(config, journal, [i for i, _ in todo]).run())
+            positions = [i for i, _ in todo]
+
+            def record(result: TestResult) -> None:
+                journal.append(positions[result.index], result.model_copy(update={"index": positions[result.index]}))
+
+            run_sync(Engine(config, on_result=record).run())
         _, done = journal.read()
 
     result = _build_result(spec, rows, done, header, name, options)

@@ -16,6 +16,7 @@ import math
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,8 +65,10 @@ class Engine:
     before any work; nothing binds to an event loop until ``run``.
     """
 
-    def __init__(self, config: EvaluationConfig) -> None:
+    def __init__(self, config: EvaluationConfig, *, on_result: Callable[[TestResult], None] | None = None) -> None:
         self.config = config
+        self.on_result = on_result
+        """Called with each item's result as soon as it is final (faces use it to journal)."""
         self.dataset = Dataset.load(config.evaluation_inputs, name=config.dataset_name)
         if not self.dataset.items and not self.dataset.invalid_rows:
             raise DatasetError("evaluation_inputs is empty: there is nothing to evaluate")
@@ -192,6 +195,8 @@ class Engine:
 
     def _finish_item(self, result: TestResult) -> None:
         self._results[result.index] = result
+        if self.on_result is not None:
+            self.on_result(result)
         self._in_flight -= 1
         self._progress.update(1)
         if self._abort is None and self.config.error_config.fail_fast and not result.succeeded:

@@ -8,6 +8,10 @@ import pytest
 
 from axionlike.results import EvaluationResult
 
+#: Other libraries' pytest plugins (DeepEval's, Opik's, LangSmith's) stay out of the inner
+#: sessions, as they do out of ours (pyproject addopts): they are slow to start and noisy.
+FOREIGN_PLUGINS = ["-p", "no:plugins", "-p", "no:opik", "-p", "no:langsmith_plugin"]
+
 
 @pytest.fixture
 def plugin_args() -> list[str]:
@@ -22,7 +26,7 @@ def evals(pytester: pytest.Pytester, plugin_args: list[str]):
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
 
     def run(*args: str) -> pytest.RunResult:
-        return pytester.runpytest(*plugin_args, "-p", "no:cacheprovider", *args)
+        return pytester.runpytest(*plugin_args, *FOREIGN_PLUGINS, "-p", "no:cacheprovider", *args)
 
     return run
 
