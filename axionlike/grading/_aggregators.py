@@ -179,7 +179,9 @@ def as_aggregator(value: Any) -> Aggregator:
     if isinstance(value, Aggregator):
         return value
     if isinstance(value, type):
-        raise ConfigurationError(f"aggregators holds the class {value.__name__}; pass an instance: {value.__name__}(...)")
+        raise ConfigurationError(
+            f"aggregators holds the class {value.__name__}; pass an instance: {value.__name__}(...)"
+        )
     if not callable(value):
         raise ConfigurationError(
             f"aggregators holds {type(value).__name__}; expected an Aggregator or a function {{name: score}} -> score"
@@ -188,7 +190,9 @@ def as_aggregator(value: Any) -> Aggregator:
         raise ConfigurationError("aggregator functions must be synchronous: they only combine numbers")
     name = getattr(value, "name", None) or getattr(value, "__name__", None)
     if not name or name == "<lambda>":
-        raise ConfigurationError("an aggregator function needs a name: use a def, or CallableAggregator(name=..., fn=...)")
+        raise ConfigurationError(
+            "an aggregator function needs a name: use a def, or CallableAggregator(name=..., fn=...)"
+        )
     return CallableAggregator(name=name, fn=value)
 
 

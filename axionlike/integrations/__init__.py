@@ -1,0 +1,1 @@
+"""Faces onto other tools: RL reward adapter (``reward``), model adapters, pytest plugin."""
