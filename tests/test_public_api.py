@@ -16,6 +16,8 @@ PACKAGES = [
     "axionlike.results",
     "axionlike.cache",
     "axionlike.tracing",
+    "axionlike.grading",
+    "axionlike.integrations.reward",
 ]
 
 

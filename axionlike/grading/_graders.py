@@ -77,8 +77,8 @@ def _qualname(obj: Any) -> str:
     return f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', type(obj).__name__)}"
 
 
-def _to_result(value: Any, name: str) -> MetricResult:
-    """A grader's return value as a MetricResult: number, bool, dict with score/reason, or score object."""
+def to_result(value: Any, name: str) -> MetricResult:
+    """A grader's or aggregator function's return value as a MetricResult (number, bool, dict, score object)."""
     if isinstance(value, Mapping):
         if "score" not in value:
             raise MetricError(f"grader '{name}' returned a dict without 'score' (keys: {', '.join(map(str, value))})")
@@ -148,7 +148,7 @@ class BoundGrader:
         kwargs = apply_mapper(item.get(SAMPLE_FIELD), self.mapper, label=label, grader=self.name)
         if self.executor is None:
             fn = getattr(self.grader, "aevaluate", None) or self.grader
-            return _to_result(await call_with_kwargs(fn, kwargs), self.name)
+            return to_result(await call_with_kwargs(fn, kwargs), self.name)
         assert self.inner is not None
         try:
             metric_item = DatasetItem.model_validate({**kwargs, "id": item.id})
