@@ -12,6 +12,7 @@ reward function from a fresh loop at every step (``asyncio.run`` per call, Ray w
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 from collections import Counter
@@ -34,8 +35,10 @@ __all__ = [
     "RewardSample",
     "VerlRewardManager",
     "check_indices",
+    "decode_batch",
     "group_samples",
     "restore_order",
+    "score_verl_batch",
 ]
 
 
@@ -203,6 +206,10 @@ class RewardFunction:
             results.extend(group_results)
         return sorted(results, key=lambda r: r.original_index)
 
+    async def __call__(self, prompt_to_samples: Mapping[Any, Sequence[RewardSample]]) -> list[RewardResult]:
+        """``compute_batch_scores``: a RewardFunction instance is the ``compute_score`` VERL calls."""
+        return await self.compute_batch_scores(prompt_to_samples)
+
     async def acompute_rewards(self, prompt_to_samples: Mapping[Any, Sequence[RewardSample]]) -> RewardBatch:
         """``compute_batch_scores`` restored to batch order as lists."""
         size = check_indices(prompt_to_samples)
@@ -296,6 +303,22 @@ def decode_batch(data: Any, tokenizer: Any) -> tuple[dict[Any, list[RewardSample
     return groups, lengths
 
 
+def score_verl_batch(data: Any, tokenizer: Any, compute_score: Any) -> tuple[RewardBatch, list[int]]:
+    """Rewards in batch order and valid response lengths for a VERL-shaped batch.
+
+    ``compute_score(prompt_to_samples)`` is a RewardFunction or any callable returning
+    (or awaiting to) a list of RewardResult, such as the wrapper VERL builds around
+    ``custom_reward_function``; results are restored to batch order by index.
+    """
+    groups, lengths = decode_batch(data, tokenizer)
+
+    async def call() -> Any:
+        value = compute_score(groups)
+        return await value if inspect.isawaitable(value) else value
+
+    return restore_order(run_sync(call()), len(lengths)), lengths
+
+
 class VerlRewardManager:
     """VERL reward manager over a RewardFunction (VERL's ``reward_manager`` interface).
 
@@ -306,16 +329,18 @@ class VerlRewardManager:
     Example:
         ```python
         # +reward_model.reward_kwargs.reward_manager_class_path=axionlike.integrations.reward.VerlRewardManager
-        manager = VerlRewardManager(tokenizer, num_examine=0, compute_score=reward_fn)
+        # custom_reward_function.name=compute_score_async  (a RewardFunction instance)
+        manager = VerlRewardManager(tokenizer, num_examine=0, compute_score=compute_score_async)
         out = manager(data, return_dict=True)  # {"reward_tensor", "reward_extra_info"}
         ```
     """
 
     def __init__(self, tokenizer: Any, num_examine: int = 0, compute_score: Any = None, **kwargs: Any) -> None:
         _require_verl()
-        if not isinstance(compute_score, RewardFunction):
+        if not callable(compute_score):
             raise ConfigurationError(
-                f"compute_score must be an axionlike RewardFunction; got {type(compute_score).__name__}"
+                "compute_score must be a RewardFunction or a callable prompt_to_samples -> list[RewardResult]; "
+                f"got {type(compute_score).__name__}"
             )
         self.tokenizer = tokenizer
         self.num_examine = num_examine
@@ -324,10 +349,9 @@ class VerlRewardManager:
     def __call__(self, data: Any, return_dict: bool = False) -> Any:
         import torch
 
-        groups, lengths = decode_batch(data, self.tokenizer)
-        batch = self.compute_score.compute_rewards(groups)
+        batch, lengths = score_verl_batch(data, self.tokenizer, self.compute_score)
         for i in range(min(self.num_examine, len(lengths))):
-            logger.info("reward[%d]=%.4f info=%s", i, batch.rewards[i], redact_value(batch.details[i]))
+            logger.info("reward[%d]=%.4f details=%s", i, batch.rewards[i], redact_value(batch.details[i]))
         reward_tensor = torch.zeros_like(data.batch["responses"], dtype=torch.float32)
         for i, (reward, length) in enumerate(zip(batch.rewards, lengths, strict=True)):
             if length > 0:

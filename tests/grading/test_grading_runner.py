@@ -17,6 +17,7 @@ from axionlike.grading import (
     WeightedSumAggregator,
 )
 from axionlike.metrics import ExactMatch, LevenshteinSimilarity, MetricResult
+from axionlike.runners._executors import _EXECUTORS, MetricDescription, register_executor
 
 
 # Rule-based stand-ins for the seeds' LLM graders, with the seeds' parameter names.
@@ -353,3 +354,60 @@ def test_bad_data_shapes_raise():
         runner.run({"not": "a list"})
     with pytest.raises(DatasetError, match="dataset 0 must be a list"):
         runner.run_multiple_datasets([{"a": 1}])
+
+
+class ThirdPartyOverlap:
+    """A metric object of another library: no BaseMetric, not callable, scored by its own executor."""
+
+    def measure(self, output, reference):
+        return len(set(output.split()) & set(reference.split())) / len(set(reference.split()))
+
+
+class ThirdPartyExecutor:
+    """How the Ragas / DeepEval executors plug in: routing by type through ``register_executor``."""
+
+    source = "thirdparty"
+
+    def accepts(self, metric):
+        return isinstance(metric, ThirdPartyOverlap)
+
+    def describe(self, metric):
+        return MetricDescription(
+            name="overlap",
+            required_fields=("actual_output", "expected_output"),
+            optional_fields=(),
+            higher_is_better=True,
+            threshold=0.5,
+            identity={"metric": "thirdparty.overlap"},
+            span_name="ThirdPartyOverlap.execute",
+        )
+
+    async def execute(self, metric, item):
+        return MetricResult(score=metric.measure(item.actual_output, item.expected_output), explanation="overlap")
+
+
+async def test_library_metrics_are_routed_to_their_executor_with_mapped_fields():
+    executor = ThirdPartyExecutor()
+    register_executor(executor)
+    try:
+        runner = GradingRunner(
+            {
+                "overlap": {
+                    "grader": ThirdPartyOverlap(),
+                    "mapper": {"actual_output": "answer.text", "expected_output": "gold"},
+                },
+                "overlap_unmapped": ThirdPartyOverlap(),  # the sample's keys must be item fields then
+            },
+            show_progress=False,
+        )
+        results = await runner.arun(
+            [{"answer": {"text": "paris is nice"}, "gold": "paris"}, {"answer": {"text": "lyon"}, "gold": None}]
+        )
+    finally:
+        _EXECUTORS.remove(executor)
+    first = results["overlap"][0]
+    assert (first.score, first.reason, first.metadata["grader_source"]) == (1.0, "overlap", "thirdparty")
+    missing = results["overlap"][1]
+    assert missing.error.type == "MissingFieldsError" and "expected_output" in missing.error.message
+    assert "sample 1" in missing.error.message
+    assert results["overlap_unmapped"][0].error.type == "MissingFieldsError"

@@ -19,6 +19,7 @@ from axionlike.integrations.reward import (
     decode_batch,
     group_samples,
     restore_order,
+    score_verl_batch,
 )
 
 
@@ -230,24 +231,49 @@ def verl_shaped_batch(rows, prompt_len=12, response_len=10):
     )
 
 
-def test_verl_shaped_batch_decodes_groups_and_scores_in_order():
+def correct(response, truth):
+    return response.strip() == truth
+
+
+def test_verl_shaped_batch_decodes_into_groups():
     rows = [("2+2=?", "4", "u1"), ("3+3=?", "six", "u2"), ("2+2=?", "five!", "u1"), ("3+3=?", "6", "u2")]
-    data = verl_shaped_batch(rows)
-    groups, lengths = decode_batch(data, CharTokenizer())
+    groups, lengths = decode_batch(verl_shaped_batch(rows), CharTokenizer())
     assert list(groups) == ["u1", "u2"]
     assert [s.original_index for s in groups["u1"]] == [0, 2]
     assert [(s.prompt, s.response, s.group_index) for s in groups["u2"]] == [("3+3=?", "six", 1), ("3+3=?", "6", 1)]
     assert groups["u1"][0].extra == {"data_source": "math", "reward_model": {"ground_truth": "4"}}
     assert lengths == [1, 3, 5, 1]
 
-    def correct(response, truth):
-        return response.strip() == truth
 
-    reward_fn = RewardFunction(
+def test_verl_shaped_batch_scored_in_batch_order_by_instance_or_verl_wrapper():
+    rows = [("2+2=?", "4", "u1"), ("3+3=?", "six", "u2"), ("2+2=?", "five!", "u1"), ("3+3=?", "6", "u2")]
+    rows[3] = ("3+3=?", "4", "u2")  # right answer to the wrong prompt: ground truth is per row
+    compute_score_async = RewardFunction(
         {"correct": {"grader": correct, "mapper": {"response": "response", "truth": "extra.reward_model.ground_truth"}}}
     )
-    batch = reward_fn.compute_rewards(groups)
-    assert batch.rewards == [1.0, 0.0, 0.0, 0.0]
+
+    def wrapped_fn(*args, **kwargs):  # what VERL's get_custom_reward_fn hands the manager
+        return compute_score_async(*args, **kwargs)
+
+    for compute_score in (compute_score_async, wrapped_fn):
+        batch, lengths = score_verl_batch(verl_shaped_batch(rows), CharTokenizer(), compute_score)
+        assert batch.rewards == [1.0, 0.0, 0.0, 1.0]
+        assert batch.reward_info["correct_score"] == [1.0, 0.0, 0.0, 1.0]
+        assert lengths == [1, 3, 5, 1]
+
+
+def test_seed_style_override_returning_unordered_results_is_restored():
+    class Reversed(RewardFunction):
+        async def compute_batch_scores(self, prompt_to_samples):
+            return list(reversed(await super().compute_batch_scores(prompt_to_samples)))
+
+    def length(response):
+        return len(response)
+
+    reversed_fn = Reversed({"length": {"grader": length, "mapper": {"response": "response"}}})
+    rows = [("ab", "x", "g1"), ("cd", "yy", "g2"), ("ab", "zzz", "g1")]
+    batch, _ = score_verl_batch(verl_shaped_batch(rows), CharTokenizer(), reversed_fn)
+    assert batch.rewards == [1.0, 2.0, 3.0]
 
 
 def test_verl_manager_needs_verl_and_says_so():
