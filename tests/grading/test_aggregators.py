@@ -4,6 +4,7 @@ import math
 
 import pytest
 from pydantic import ValidationError
+from rich.console import Console
 
 from axionlike._exceptions import ConfigurationError
 from axionlike.dataset import DatasetItem
@@ -19,6 +20,7 @@ from axionlike.grading import (
 from axionlike.grading._aggregators import aggregate_item, bind_aggregators
 from axionlike.metrics import ExactMatch, LevenshteinSimilarity
 from axionlike.results import ErrorInfo, MetricScore
+from axionlike.results._terminal import print_summary
 from axionlike.runners import evaluation_runner
 
 
@@ -192,6 +194,11 @@ def test_evaluation_runner_aggregates_per_item_in_results_dataframe_and_summary(
     lyon = second.score("levenshtein_similarity").score  # exact 0 and flaky failed: spread is lev - 0
     assert list(wide["spread"]) == pytest.approx([0.5, lyon])
     assert math.isnan(wide["broken_only"][1])
+
+    console = Console(record=True, width=160)
+    print_summary(result, console)
+    table = console.export_text()
+    assert "overall" in table and "0.375" in table and "aggregate" in table
 
 
 def test_grading_runner_aggregate_of_all_failed_sample_is_a_grader_error():
