@@ -1,6 +1,7 @@
 """GradingRunner: the OpenJudge / RM-Gallery seed examples, mappers, order, errors, loops."""
 
 import asyncio
+import contextlib
 import random
 import threading
 
@@ -18,6 +19,7 @@ from axionlike.grading import (
 )
 from axionlike.metrics import ExactMatch, LevenshteinSimilarity, MetricResult
 from axionlike.runners._executors import _EXECUTORS, MetricDescription, register_executor
+from axionlike.tracing import Span, Tracer, set_tracer
 
 
 # Rule-based stand-ins for the seeds' LLM graders, with the seeds' parameter names.
@@ -411,3 +413,43 @@ async def test_library_metrics_are_routed_to_their_executor_with_mapped_fields()
     assert missing.error.type == "MissingFieldsError" and "expected_output" in missing.error.message
     assert "sample 1" in missing.error.message
     assert results["overlap_unmapped"][0].error.type == "MissingFieldsError"
+
+
+class RecordingTracer(Tracer):
+    """Records spans through the tracing port (the real backends are tested with their SDKs)."""
+
+    def __init__(self):
+        self.spans, self.scores = [], []
+
+    @contextlib.contextmanager
+    def span(self, name, *, kind="span", input=None, metadata=None, new_trace=False):
+        tracer = self
+
+        class Recorded(Span):
+            def record_score(self, score_name, value, comment=None):
+                tracer.scores.append((score_name, value))
+
+        self.spans.append((name, kind))
+        yield Recorded()
+
+
+def test_grading_runs_are_traced_by_the_engine():
+    tracer = RecordingTracer()
+    previous = set_tracer(tracer)
+    try:
+        GradingRunner(
+            {
+                "helpfulness": {"grader": helpfulness, "mapper": {"question": "query", "answer": "response"}},
+                "exact": {
+                    "grader": ExactMatch(),
+                    "mapper": {"actual_output": "response", "expected_output": "reference_answer"},
+                },
+            },
+            show_progress=False,
+            name="seed-grading",
+        ).run(SEED_DATA)
+    finally:
+        set_tracer(previous)
+    assert tracer.spans[0] == ("seed-grading", "evaluation")
+    assert sorted(tracer.spans[1:]) == sorted([("helpfulness.execute", "metric"), ("ExactMatch.execute", "metric")] * 2)
+    assert sorted(tracer.scores) == [("exact", 0.0), ("exact", 1.0), ("helpfulness", 0.0), ("helpfulness", 0.0)]
