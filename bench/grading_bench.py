@@ -9,8 +9,10 @@ import asyncio
 import sys
 import time
 
+from axionlike.dataset import DatasetItem
 from axionlike.grading import GradingRunner, WeightedSumAggregator
 from axionlike.integrations.reward import RewardFunction, RewardSample, group_samples
+from axionlike.runners import evaluation_runner
 
 
 def main() -> None:
@@ -48,6 +50,31 @@ def main() -> None:
     print(f"  wall {elapsed:.2f} s, {calls / elapsed:.0f} calls/s, {samples / elapsed:.0f} samples/s")
     print(f"  lower bound from sleeps alone {ideal:.2f} s; overhead {(elapsed - ideal) / calls * 1e6:.0f} us per call")
     assert len(results["overall"]) == samples
+
+    # The same work through evaluation_runner with plain metrics: the engine alone, without the face.
+    async def slow_1(item):
+        await asyncio.sleep(delay)
+        return len(item.actual_output) / 100
+
+    async def slow_2(item):
+        await asyncio.sleep(delay)
+        return len(item.actual_output) / 100
+
+    def sync(item):
+        return "a" in item.actual_output
+
+    items = [DatasetItem(id=str(i), actual_output=f"answer {i}") for i in range(samples)]
+    started = time.perf_counter()
+    evaluation_runner(
+        items,
+        [slow_1, slow_2, sync],
+        "bench",
+        max_concurrent=concurrency,
+        aggregators=[WeightedSumAggregator(name="overall", weights={"slow_1": 1, "slow_2": 1, "sync": 1})],
+        show_progress=False,
+    )
+    engine_only = time.perf_counter() - started
+    print(f"  same work via evaluation_runner (engine, no face): wall {engine_only:.2f} s")
 
     batch = [
         RewardSample(original_index=i, prompt=f"p{i % (samples // 8 or 1)}", response=f"r{i}") for i in range(samples)

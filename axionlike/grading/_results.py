@@ -41,11 +41,7 @@ class GraderError(BaseModel):
 GraderResult = GraderScore | GraderRank | GraderError
 
 
-def grader_result(name: str, test: TestResult) -> GraderResult:
-    """The entry for grader or aggregator ``name`` on one evaluated sample."""
-    if test.error is not None:
-        return GraderError(name=name, error=test.error)
-    score: MetricScore = test.score(name)
+def _entry(name: str, score: MetricScore) -> GraderResult:
     if score.status != "scored" or score.score is None:
         error = score.error or ErrorInfo(type="MetricError", message=score.explanation or "not scored", phase="metric")
         return GraderError(name=name, error=error, metadata=score.metadata)
@@ -58,3 +54,11 @@ def grader_result(name: str, test: TestResult) -> GraderResult:
             metadata=score.metadata,
         )
     return GraderScore(name=name, score=score.score, reason=score.explanation, metadata=score.metadata)
+
+
+def sample_entries(test: TestResult, names: list[str]) -> dict[str, GraderResult]:
+    """The entry of every grader and aggregator in ``names`` for one evaluated sample."""
+    if test.error is not None:
+        return {name: GraderError(name=name, error=test.error) for name in names}
+    by_name = {s.name: s for s in (*test.scores, *test.aggregates)}
+    return {name: _entry(name, by_name[name]) for name in names}

@@ -10,7 +10,7 @@ from axionlike._sync import run_sync
 from axionlike.dataset import DatasetItem
 from axionlike.grading._aggregators import Aggregator, bind_aggregators
 from axionlike.grading._graders import LABEL_FIELD, SAMPLE_FIELD, BoundGrader
-from axionlike.grading._results import GraderResult, grader_result
+from axionlike.grading._results import GraderResult, sample_entries
 from axionlike.runners import EvaluationConfig, EvaluationRunner
 
 GradingResults = dict[str, list[GraderResult]]
@@ -111,7 +111,7 @@ class GradingRunner:
             tests = (await EvaluationRunner(config).execute()).results
         out, start = [], 0
         for data in datasets:
-            chunk = tests[start : start + len(data)]
+            rows = [sample_entries(t, self.names) for t in tests[start : start + len(data)]]
             start += len(data)
-            out.append({name: [grader_result(name, t) for t in chunk] for name in self.names})
+            out.append({name: [row[name] for row in rows] for name in self.names})
         return out
