@@ -1,6 +1,7 @@
 """RL reward adapter: seed example, order restoration, failures, fresh loops, VERL-shaped batches."""
 
 import asyncio
+import contextlib
 import math
 import random
 import threading
@@ -21,6 +22,7 @@ from axionlike.integrations.reward import (
     restore_order,
     score_verl_batch,
 )
+from axionlike.tracing import Span, Tracer, set_tracer
 
 
 # Rule-based graders in the spirit of the seed's ActionLoopDetection / InformationGain graders.
@@ -280,3 +282,27 @@ def test_verl_manager_needs_verl_and_says_so():
     with pytest.raises(MissingDependencyError, match="'verl'") as info:
         VerlRewardManager(tokenizer=CharTokenizer(), num_examine=0, compute_score=SimpleRewardFunction())
     assert info.value.package == "verl"
+
+
+class RootCounter(Tracer):
+    """Counts evaluation (root) spans through the tracing port."""
+
+    def __init__(self):
+        self.roots = []
+
+    @contextlib.contextmanager
+    def span(self, name, *, kind="span", input=None, metadata=None, new_trace=False):
+        if kind == "evaluation":
+            self.roots.append(name)
+        yield Span()
+
+
+def test_all_groups_are_graded_in_one_engine_run():
+    tracer = RootCounter()
+    previous = set_tracer(tracer)
+    try:
+        batch = SimpleRewardFunction().compute_rewards(shuffled_groups(make_batch(n_prompts=5, per_prompt=3)))
+    finally:
+        set_tracer(previous)
+    assert len(batch.rewards) == 15
+    assert tracer.roots == ["reward"]
