@@ -14,6 +14,7 @@ AxionlikeError
 ├── TaskError                 the task failed or returned the wrong shape
 ├── MetricError
 │   ├── MissingFieldsError    an item lacks fields a metric requires
+│   ├── MappingError          a grader's mapper cannot find a path in a sample
 │   └── ExternalMetricError   a Ragas or DeepEval metric failed
 ├── LLMError
 │   ├── LLMTimeoutError
@@ -43,6 +44,7 @@ __all__ = [
     "InvalidItemError",
     "LLMError",
     "LLMTimeoutError",
+    "MappingError",
     "MetricError",
     "MissingDependencyError",
     "MissingFieldsError",
@@ -109,6 +111,10 @@ class MissingFieldsError(MetricError):
         self.metric = metric
         self.fields = fields
         self.item_id = item_id
+
+
+class MappingError(MetricError):
+    """A grader's mapper cannot read a sample; the message names the sample and the path."""
 
 
 class ExternalMetricError(MetricError):

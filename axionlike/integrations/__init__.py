@@ -1,1 +1,1 @@
-"""Faces of axionlike onto other tools (pytest, model adapters, RL rewards)."""
+"""Faces of axionlike onto other tools: model adapters, the RL reward adapter, the pytest plugin."""

@@ -81,7 +81,11 @@ class Engine:
                 f"evaluation_metadata uses reserved keys {clashes}; rename them "
                 f"(reserved: {', '.join(_RESERVED_METADATA)})"
             )
-        self.aggregators = list(config.aggregators or [])
+        self.aggregators: list[Any] = []
+        if config.aggregators:
+            from axionlike.grading._aggregators import bind_aggregators
+
+            self.aggregators = bind_aggregators(config.aggregators, [m.name for m in self.metrics])
         self._running = False
 
     async def run(self) -> EvaluationResult:

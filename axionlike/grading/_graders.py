@@ -1,0 +1,181 @@
+"""Graders as the engine sees them: a named grader plus its mapper, run by one executor.
+
+A grader is an axionlike / Ragas / DeepEval metric (routed to its own executor through
+``route``), an object with an ``aevaluate(**kwargs)`` method, or a plain sync/async
+function called with the mapped keyword arguments. Each sample travels through the
+engine inside a DatasetItem (field ``grading_sample``), and ``GraderExecutor`` maps it
+per grader, so different graders can read different parts of the same sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from axionlike._exceptions import ConfigurationError, MappingError, MetricError, MissingFieldsError
+from axionlike.dataset import DatasetItem
+from axionlike.grading._mapping import Mapper, apply_mapper
+from axionlike.metrics import MetricResult
+from axionlike.runners._executors import MetricDescription, MetricExecutor, register_executor, route
+from axionlike.runners._executors._native import FunctionExecutor, to_metric_result
+from axionlike.runners._task_phase import is_async_callable
+
+SAMPLE_FIELD = "grading_sample"
+LABEL_FIELD = "grading_label"
+
+
+class GraderConfig(BaseModel):
+    """A grader and the mapper that feeds it.
+
+    Example:
+        ```python
+        GraderConfig(grader=contains_answer, mapper={"response": "output.answer", "reference": "reference"})
+        ```
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    grader: Any
+    """A metric object, an object with ``aevaluate(**kwargs)``, or a function ``**kwargs -> score``."""
+    mapper: Any = None
+    """``{grader_param: "dot.path"}``, a function ``sample -> dict``, or ``None`` (the sample is passed as is)."""
+
+
+def as_grader_config(name: str, value: Any) -> GraderConfig:
+    """Normalise one ``grader_configs`` value: a grader, ``{"grader", "mapper"}``, or a GraderConfig."""
+    if isinstance(value, GraderConfig):
+        config = value
+    elif isinstance(value, Mapping) and "grader" in value:
+        extra = sorted(set(value) - {"grader", "mapper"})
+        if extra:
+            raise ConfigurationError(f"grader_configs['{name}'] has unknown keys {extra}; allowed: grader, mapper")
+        config = GraderConfig(grader=value["grader"], mapper=value.get("mapper"))
+    elif isinstance(value, Mapping):
+        raise ConfigurationError(f"grader_configs['{name}'] is a dict without a 'grader' key")
+    else:
+        config = GraderConfig(grader=value)
+    mapper = config.mapper
+    if mapper is not None and not isinstance(mapper, Mapping) and not callable(mapper):
+        raise ConfigurationError(
+            f"grader_configs['{name}'].mapper is a {type(mapper).__name__}; expected a dict of paths or a function"
+        )
+    if isinstance(mapper, Mapping) and not all(isinstance(p, str) for p in mapper.values()):
+        raise ConfigurationError(f"grader_configs['{name}'].mapper values must be dot paths (strings)")
+    if isinstance(config.grader, type):
+        cls = config.grader.__name__
+        raise ConfigurationError(f"grader_configs['{name}'] holds the class {cls}; pass an instance: {cls}(...)")
+    return config
+
+
+def _qualname(obj: Any) -> str:
+    target = obj if inspect.isroutine(obj) else type(obj)
+    return f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', type(obj).__name__)}"
+
+
+def to_result(value: Any, name: str) -> MetricResult:
+    """A grader's or aggregator function's return value as a MetricResult (number, bool, dict, score object)."""
+    if isinstance(value, Mapping):
+        if "score" not in value:
+            raise MetricError(f"grader '{name}' returned a dict without 'score' (keys: {', '.join(map(str, value))})")
+        rest = {k: v for k, v in value.items() if k not in ("score", "reason", "explanation", "metadata")}
+        value = MetricResult(
+            score=value["score"],
+            explanation=value.get("reason", value.get("explanation")),
+            metadata={**rest, **(value.get("metadata") or {})},
+        )
+    elif not isinstance(value, (MetricResult, bool, int, float)) and hasattr(value, "score"):
+        value = MetricResult(
+            score=value.score,
+            explanation=getattr(value, "reason", None),
+            metadata=dict(getattr(value, "metadata", None) or {}),
+        )
+    return to_metric_result(value, name)
+
+
+async def call_with_kwargs(fn: Any, kwargs: dict[str, Any]) -> Any:
+    """Call ``fn(**kwargs)``: awaited if async, in a worker thread if sync."""
+    if is_async_callable(fn):
+        return await fn(**kwargs)
+    value = await asyncio.to_thread(fn, **kwargs)
+    return await value if inspect.isawaitable(value) else value
+
+
+@dataclass(frozen=True)
+class BoundGrader:
+    """One named grader of a GradingRunner, ready for the engine."""
+
+    name: str
+    grader: Any
+    mapper: Mapper | None
+    executor: MetricExecutor | None
+    """The executor of a metric grader; ``None`` for a function or ``aevaluate`` grader."""
+    inner: MetricDescription | None
+
+    @classmethod
+    def build(cls, name: str, value: Any) -> BoundGrader:
+        config = as_grader_config(name, value)
+        grader = config.grader
+        if callable(getattr(grader, "aevaluate", None)):
+            return cls(name, grader, config.mapper, None, None)
+        executor = route(grader)
+        if isinstance(executor, FunctionExecutor):
+            return cls(name, grader, config.mapper, None, None)
+        return cls(name, grader, config.mapper, executor, executor.describe(grader))
+
+    def describe(self) -> MetricDescription:
+        mapper = dict(self.mapper) if isinstance(self.mapper, Mapping) else self.mapper
+        identity = {
+            "grader": self.inner.identity if self.inner else _qualname(self.grader),
+            "mapper": mapper if mapper is None or isinstance(mapper, dict) else _qualname(mapper),
+        }
+        return MetricDescription(
+            name=self.name,
+            required_fields=(),
+            optional_fields=(),
+            higher_is_better=self.inner.higher_is_better if self.inner else True,
+            threshold=self.inner.threshold if self.inner else None,
+            identity=identity,
+            span_name=self.inner.span_name if self.inner else f"{self.name}.execute",
+        )
+
+    async def grade(self, item: DatasetItem) -> MetricResult:
+        label = item.get(LABEL_FIELD) or f"item '{item.id}'"
+        kwargs = apply_mapper(item.get(SAMPLE_FIELD), self.mapper, label=label, grader=self.name)
+        if self.executor is None:
+            fn = getattr(self.grader, "aevaluate", None) or self.grader
+            return to_result(await call_with_kwargs(fn, kwargs), self.name)
+        assert self.inner is not None
+        try:
+            metric_item = DatasetItem.model_validate({**kwargs, "id": item.id})
+        except ValidationError as exc:
+            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+            raise MappingError(f"{label}: grader '{self.name}' got invalid item fields ({fields}): {exc}") from None
+        missing = [f for f in self.inner.required_fields if metric_item.get(f) in (None, [], {})]
+        if missing:
+            raise MissingFieldsError(self.name, missing, label)
+        result = await self.executor.execute(self.grader, metric_item)
+        result.metadata.setdefault("grader_source", self.executor.source)
+        return result
+
+
+class GraderExecutor:
+    """Runs BoundGraders: maps the sample, then calls the grader or its metric executor."""
+
+    source = "grader"
+
+    def accepts(self, metric: Any) -> bool:
+        return isinstance(metric, BoundGrader)
+
+    def describe(self, metric: BoundGrader) -> MetricDescription:
+        return metric.describe()
+
+    async def execute(self, metric: BoundGrader, item: DatasetItem) -> MetricResult:
+        return await metric.grade(item)
+
+
+register_executor(GraderExecutor())
