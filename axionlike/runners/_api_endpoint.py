@@ -197,7 +197,7 @@ class BaseAPIRunner:
         cfg = self.config
         answer = resolve(data, cfg.response_path)
         if answer is None:
-            raise PathError(cfg.response_path, cfg.response_path, None, message="the value there is null")
+            raise PathError(cfg.response_path, cfg.response_path, None, message="is null")
         optional = {"retrieved_content": cfg.retrieved_content_path, "tools_called": cfg.tools_called_path}
         found = {key: _optional(data, path) for key, path in optional.items()}
         extra = {key: _optional(data, path) for key, path in cfg.extra_paths.items()}
@@ -458,7 +458,7 @@ class BaseAPIRunner:
         if reply.time_to_first_token is not None:
             api["time_to_first_token"] = reply.time_to_first_token
         output["metadata"] = {**item.metadata, "api": api}
-        return output
+        return _scrub(output)  # an endpoint that echoes its credential must not leak it
 
     def _log_retry(self, item: DatasetItem) -> Any:
         def log(state: Any) -> None:
@@ -524,6 +524,17 @@ def _excerpt(text: str) -> str:
     text = " ".join((text or "").split())
     text = redact(text)
     return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with known secrets masked inside its strings (keys such as ``tokens`` kept)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def _optional(data: Any, path: str | None) -> Any:

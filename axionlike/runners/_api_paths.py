@@ -20,15 +20,15 @@ class PathError(LookupError):
     """A dot path does not resolve; ``path`` is the full path, ``at`` the failing step."""
 
     def __init__(self, path: str, at: str, found: Any, message: str | None = None) -> None:
-        if message:
-            has = message
-        elif isinstance(found, dict):
-            has = f"keys there: {', '.join(map(str, list(found)[:12])) or 'none'}"
-        elif isinstance(found, list):
-            has = f"a list of {len(found)}"
-        else:
-            has = f"a {type(found).__name__}"
-        super().__init__(f"path '{path}' has no '{at}' ({has})")
+        if message is None:
+            if isinstance(found, dict):
+                has = f"keys there: {', '.join(map(str, list(found)[:12])) or 'none'}"
+            elif isinstance(found, list):
+                has = f"a list of {len(found)} there"
+            else:
+                has = f"a {type(found).__name__} there"
+            message = f"not found: no '{at}' ({has})"
+        super().__init__(f"path '{path}' {message}")
         self.path = path
         self.at = at
 

@@ -129,7 +129,10 @@ def test_get_sends_the_template_as_query_parameters(server):
 
 def test_template_field_missing_from_the_item_names_item_and_field(server):
     runner = simple(server, body_template={"q": "{{query}}", "lang": "{{additional_input.lang}}"})
-    with pytest.raises(TaskError, match=r"item 'x1' cannot fill the request template of endpoint 'bot'.*'lang'"):
+    with pytest.raises(
+        TaskError,
+        match=r"item 'x1' cannot fill the request template of endpoint 'bot': path 'additional_input.lang' not found: no 'lang' \(keys there: none\)",
+    ):
         call(runner, DatasetItem(id="x1", query="q"))
     assert server.state.requests == []
 
@@ -181,8 +184,8 @@ def test_malformed_json_is_an_error_with_an_excerpt(server):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("noanswer:x", r"path 'response' has no 'response' \(keys there: result\)"),
-        ("nullanswer:x", r"path 'response' .*null"),
+        ("noanswer:x", r"lacks its answer: path 'response' not found: no 'response' \(keys there: result\)"),
+        ("nullanswer:x", r"lacks its answer: path 'response' is null"),
     ],
 )
 def test_missing_or_null_answer_names_the_path(server, query, expected):
