@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from axionlike._exceptions import ConfigurationError, TaskError
-from axionlike._redact import is_secret_key, redact, redact_value, register_secret
+from axionlike._redact import MASK, is_secret_key, redact, redact_value, register_secret
 from axionlike.dataset import DatasetItem
 from axionlike.runners._api_config import EndpointConfig
 from axionlike.runners._api_paths import PathError, render, resolve
-from axionlike.tracing import get_tracer
+from axionlike.tracing import Span, get_tracer
 
 if TYPE_CHECKING:
     import asyncio
@@ -147,6 +147,9 @@ class BaseAPIRunner:
             raise ConfigurationError(f"endpoint '{name}': extra_paths may not use the reserved keys {clash}")
         self._api_key = self._read_key()
         register_secret(self._api_key)
+        for header, value in config.headers.items():
+            if is_secret_key(header):
+                register_secret(value)
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
@@ -296,43 +299,57 @@ class BaseAPIRunner:
         return state
 
     async def _attempt(self, state: _LoopState, spec: RequestSpec, item: DatasetItem, number: int) -> _Reply:
-        import httpx
-
         if state.limiter is not None:
             await state.limiter.acquire()
-        headers = {**spec.headers, **await self.auth_headers(state.client)}
-        metadata = {"endpoint": self.name, "method": spec.method, "url": redact(spec.url), "attempt": number}
-        metadata["headers"] = {k: "[REDACTED]" if is_secret_key(k) else redact(v) for k, v in headers.items()}
-        with get_tracer().span(
+        tracer = get_tracer()
+        traced = tracer.enabled  # redacting span payloads costs time; only do it when spans are kept
+        with tracer.span(
             f"{self.name} {spec.method}",
             kind="span",
-            input=redact_value(spec.json_body if spec.params is None else spec.params),
-            metadata=metadata,
+            input=redact_value(spec.json_body if spec.params is None else spec.params) if traced else None,
+            metadata={"endpoint": self.name, "method": spec.method, "url": redact(spec.url), "attempt": number}
+            if traced
+            else None,
         ) as span:
             try:
-                if self.config.stream:
-                    reply = await self._send_stream(state.client, spec, headers, item)
-                else:
-                    reply = await self._send(state.client, spec, headers, item)
-            except httpx.TimeoutException as exc:
-                raise EndpointError(
-                    f"endpoint '{self.name}' timed out for item '{item.id}' ({type(exc).__name__}, "
-                    f"timeout {self.config.timeout}s)",
-                    retryable=True,
-                ) from None
-            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                raise EndpointError(
-                    f"endpoint '{self.name}' connection failed for item '{item.id}': {type(exc).__name__}: {exc}",
-                    retryable=True,
-                ) from None
+                reply = await self._exchange(state.client, spec, item, span if traced else None)
+            except EndpointError as exc:
+                span.set_attributes(status=exc.status, request_id=exc.request_id, error=str(exc))
+                raise
             span.set_attributes(
                 status=reply.status,
                 request_id=reply.request_id,
                 latency=reply.latency,
                 time_to_first_token=reply.time_to_first_token,
             )
-            span.set_output(redact(reply.answer.response))
+            if traced:
+                span.set_output(redact(reply.answer.response))
         return reply
+
+    async def _exchange(
+        self, client: httpx.AsyncClient, spec: RequestSpec, item: DatasetItem, span: Span | None
+    ) -> _Reply:
+        """One request and its answer, with httpx's failures translated into EndpointError."""
+        import httpx
+
+        try:
+            headers = {**spec.headers, **await self.auth_headers(client)}
+            if span is not None:
+                span.set_attributes(headers={k: MASK if is_secret_key(k) else redact(v) for k, v in headers.items()})
+            if self.config.stream:
+                return await self._send_stream(client, spec, headers, item)
+            return await self._send(client, spec, headers, item)
+        except httpx.TimeoutException as exc:
+            raise EndpointError(
+                f"endpoint '{self.name}' timed out for item '{item.id}' ({type(exc).__name__}, "
+                f"timeout {self.config.timeout}s)",
+                retryable=True,
+            ) from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise EndpointError(
+                f"endpoint '{self.name}' connection failed for item '{item.id}': {type(exc).__name__}: {exc}",
+                retryable=True,
+            ) from None
 
     async def _send(
         self, client: httpx.AsyncClient, spec: RequestSpec, headers: dict[str, str], item: DatasetItem
@@ -458,7 +475,8 @@ class BaseAPIRunner:
         if reply.time_to_first_token is not None:
             api["time_to_first_token"] = reply.time_to_first_token
         output["metadata"] = {**item.metadata, "api": api}
-        return _scrub(output)  # an endpoint that echoes its credential must not leak it
+        text = json.dumps(output, ensure_ascii=False, default=str)
+        return _scrub(output) if redact(text) != text else output  # an endpoint may echo its credential
 
     def _log_retry(self, item: DatasetItem) -> Any:
         def log(state: Any) -> None:

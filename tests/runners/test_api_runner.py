@@ -250,3 +250,11 @@ def test_a_fresh_event_loop_per_call_gets_its_own_client(server):
     assert call(runner, DatasetItem(query="one"))["response"] == "echo: one"
     assert call(runner, DatasetItem(query="two"))["response"] == "echo: two"
     assert len(runner["bot"]._states) == 0  # closed when each loop's run ended
+
+
+def test_credential_headers_given_literally_are_treated_as_secrets(server):
+    from axionlike._redact import redact
+
+    simple(server, headers={"X-Api-Key": "literal-header-secret-77", "X-Team": "blue"})
+    assert "literal-header-secret-77" not in redact("sent literal-header-secret-77")
+    assert redact("team blue") == "team blue"
