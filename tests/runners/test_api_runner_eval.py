@@ -316,3 +316,29 @@ def test_seed_example_shape(server):
     )
     assert results.success_rate == 1.0
     assert results.results[0].item.actual_output == "echo: How do I reset my password?"
+
+
+def test_cli_run_with_an_api_runner_task(server, tmp_path, capsys):
+    from axionlike.cli import main
+    from axionlike.results import EvaluationResult
+
+    (tmp_path / "data.jsonl").write_text(
+        "\n".join(json.dumps({"id": str(i), "query": f"c{i}", "expected_output": f"echo: c{i}"}) for i in range(3))
+    )
+    (tmp_path / "endpoints.yaml").write_text(YAML.format(simple=server.url("/simple"), chat=server.url("/chat")))
+    (tmp_path / "eval.yaml").write_text(
+        "dataset: data.jsonl\n"
+        "task: {api_runner: endpoints.yaml, endpoint: chat}\n"
+        "scoring_key_mapping: {actual_output: response}\n"
+        "metrics: [exact_match]\n"
+        "output: result.json\n"
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STAGING_BOT_CREDENTIAL", "cli-env-credential-5")
+        assert main(["run", str(tmp_path / "eval.yaml"), "--quiet"]) == 0
+    result = EvaluationResult.load(tmp_path / "result.json")
+    assert result.summary["exact_match"].mean == 1.0
+    assert {s.path for s in server.state.requests} == {"/chat"}
+    (tmp_path / "bad.yaml").write_text("dataset: data.jsonl\ntask: {url: x}\nmetrics: [exact_match]\n")
+    assert main(["run", str(tmp_path / "bad.yaml")]) == 2
+    assert "{api_runner: <endpoints YAML>, endpoint: <name>}" in capsys.readouterr().err
