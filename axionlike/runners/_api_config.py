@@ -80,11 +80,13 @@ class EndpointConfig(BaseModel):
     extra_paths: dict[str, str] = Field(default_factory=dict)
     """More output keys: ``{output_key: path}`` (optional: left out when absent)."""
     stream: bool = False
-    """Read the answer as server-sent events, assembling the text and timing the first token."""
+    """Read the answer as server-sent events, assembling the text and timing the first token.
+    Only the text is read from a stream (no contexts, tool calls or extra paths)."""
     stream_delta_path: str = "delta"
     """Where a streamed event's piece of text is."""
     stream_done: str | None = None
-    """Event data that ends the stream (``'[DONE]'`` for OpenAI)."""
+    """Event data that ends the stream (``'[DONE]'`` for OpenAI); a stream cut before it is
+    a retryable error. ``None``: the stream ends when the connection closes."""
     request_id_header: str = "x-request-id"
     """Response header kept as the request id in the output's metadata."""
     timeout: float = Field(default=60.0, gt=0)

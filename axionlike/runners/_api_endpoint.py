@@ -295,7 +295,9 @@ class BaseAPIRunner:
 
                 limiter = AsyncLimiter(self.config.burst, self.config.burst / self.config.rate)
             timeout = httpx.Timeout(self.config.timeout, connect=self.config.connect_timeout)
-            state = self._states[loop] = _LoopState(httpx.AsyncClient(timeout=timeout), limiter)
+            # the engine's max_concurrent bounds requests in flight; the pool does not add a second limit
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
+            state = self._states[loop] = _LoopState(httpx.AsyncClient(timeout=timeout, limits=limits), limiter)
         return state
 
     async def _attempt(self, state: _LoopState, spec: RequestSpec, item: DatasetItem, number: int) -> _Reply:
@@ -374,11 +376,7 @@ class BaseAPIRunner:
     async def _send_stream(
         self, client: httpx.AsyncClient, spec: RequestSpec, headers: dict[str, str], item: DatasetItem
     ) -> _Reply:
-        from httpx_sse import EventSource, SSEError
-
         started = time.perf_counter()
-        first: float | None = None
-        pieces: list[str] = []
         headers = {**headers, "Accept": "text/event-stream"}
         async with client.stream(
             spec.method, spec.url, headers=headers, json=spec.json_body, params=spec.params
@@ -387,43 +385,53 @@ class BaseAPIRunner:
             if response.status_code >= 400:
                 await response.aread()
                 self._check_status(response, item, request_id)
-            try:
-                async for event in EventSource(response).aiter_sse():
-                    if event.data == self.config.stream_done:
-                        break
-                    if not event.data:
-                        continue
-                    try:
-                        data = json.loads(event.data)
-                    except ValueError:
-                        raise EndpointError(
-                            f"endpoint '{self.name}' streamed an event that is not JSON for item '{item.id}': "
-                            f"{_excerpt(event.data)}",
-                            status=response.status_code,
-                            request_id=request_id,
-                        ) from None
-                    piece = self.parse_event(data)
-                    if piece:
-                        first = time.perf_counter() - started if first is None else first
-                        pieces.append(piece)
-            except SSEError:
-                await response.aread()
-                raise EndpointError(
-                    f"endpoint '{self.name}' was asked to stream but answered "
-                    f"{response.headers.get('content-type', 'no content-type')} for item '{item.id}': "
-                    f"{_excerpt(response.text)}",
-                    status=response.status_code,
-                    request_id=request_id,
-                ) from None
-        if not pieces:
-            raise EndpointError(
-                f"endpoint '{self.name}' streamed no text at stream_delta_path "
-                f"'{self.config.stream_delta_path}' for item '{item.id}'",
+            text, first = await self._read_events(response, item, request_id, started)
+        return _Reply(APIAnswer(response=text), response.status_code, request_id, time.perf_counter() - started, first)
+
+    async def _read_events(
+        self, response: httpx.Response, item: DatasetItem, request_id: str | None, started: float
+    ) -> tuple[str, float | None]:
+        """The assembled text of a server-sent event stream and the seconds to its first piece."""
+        from httpx_sse import EventSource, SSEError
+
+        def fail(problem: str, detail: str = "", retryable: bool = False) -> EndpointError:
+            return EndpointError(
+                f"endpoint '{self.name}' {problem} for item '{item.id}'" + (f": {detail}" if detail else ""),
                 status=response.status_code,
                 request_id=request_id,
+                retryable=retryable,
             )
-        latency = time.perf_counter() - started
-        return _Reply(APIAnswer(response="".join(pieces)), response.status_code, request_id, latency, first)
+
+        cfg = self.config
+        first: float | None = None
+        pieces: list[str] = []
+        finished = cfg.stream_done is None
+        try:
+            async for event in EventSource(response).aiter_sse():
+                if event.data == cfg.stream_done:
+                    finished = True
+                    break
+                if not event.data:
+                    continue
+                try:
+                    data = json.loads(event.data)
+                except ValueError:
+                    raise fail("streamed an event that is not JSON", _excerpt(event.data)) from None
+                if isinstance(data, dict) and data.get("error"):
+                    raise fail("streamed an error", _excerpt(json.dumps(data["error"])))
+                piece = self.parse_event(data)
+                if piece:
+                    first = time.perf_counter() - started if first is None else first
+                    pieces.append(piece)
+        except SSEError:
+            await response.aread()
+            kind = response.headers.get("content-type", "no content-type")
+            raise fail(f"was asked to stream but answered {kind}", _excerpt(response.text)) from None
+        if not finished:
+            raise fail(f"stream ended before its end marker {cfg.stream_done!r} (cut short)", retryable=True)
+        if not pieces:
+            raise fail(f"streamed no text at stream_delta_path '{cfg.stream_delta_path}'")
+        return "".join(pieces), first
 
     def _parse(self, data: Any, item: DatasetItem, status: int, request_id: str | None) -> APIAnswer:
         try:

@@ -9,7 +9,8 @@ What it answers is chosen by the query text, ``'<behaviour>:<text>'``:
 - ``noanswer``: 200 JSON without the answer field; ``nullanswer``: answer is null;
 - ``drop`` / ``droponce``: closes the connection without answering;
 - ``echokey``: 500 whose body echoes the Authorization header (for redaction tests);
-- ``leakkey``: 200 whose answer echoes the Authorization header.
+- ``leakkey``: 200 whose answer echoes the Authorization header;
+- ``streamcut`` / ``streamerror`` (streams): closes before ``[DONE]`` / sends an error event.
 
 Paths: ``/simple`` (``{"query"}`` -> ``{"response", "retrieved_content"}``), ``/chat``
 (OpenAI chat completions, SSE when the body says ``stream``), ``/nested`` (answer at
@@ -123,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, body: dict[str, Any], answer: str, behaviour: str) -> None:
         if body.get("stream"):
-            return self._stream(answer)
+            return self._stream(answer, behaviour)
         message: dict[str, Any] = {"role": "assistant", "content": answer}
         if behaviour == "tool":
             message["tool_calls"] = [{"type": "function", "function": {"name": "lookup", "arguments": "{}"}}]
@@ -138,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def _stream(self, answer: str) -> None:
+    def _stream(self, answer: str, behaviour: str) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("x-request-id", "req-stream")
@@ -149,10 +150,16 @@ class _Handler(BaseHTTPRequestHandler):
         chunks += [{"choices": [{"index": 0, "delta": {"content": word}}]} for word in answer.split(" ")[:1]]
         chunks += [{"choices": [{"index": 0, "delta": {"content": " " + w}}]} for w in answer.split(" ")[1:]]
         chunks += [{"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}]
+        if behaviour == "streamcut":  # the connection ends halfway, before [DONE]
+            chunks = chunks[:2]
+        if behaviour == "streamerror":
+            chunks = [*chunks[:2], {"error": {"message": "model overloaded", "type": "server_error"}}]
         for chunk in chunks:
             time.sleep(self.state.chunk_delay)
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
+        if behaviour == "streamcut":
+            return
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 

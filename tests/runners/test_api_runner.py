@@ -89,8 +89,35 @@ def test_streaming_assembles_text_and_reports_time_to_first_token(server):
 
 def test_streaming_without_event_stream_is_a_clear_error(server):
     runner = APIRunner(config={"s": {"api_url": server.url("/simple"), "stream": True, "retry": FAST_RETRY}})
-    with pytest.raises(EndpointError, match=r"asked to stream but answered application/json .*'s1'"):
+    with pytest.raises(
+        EndpointError, match=r"asked to stream but answered application/json for item 's1': \{\"response\""
+    ):
         call(runner, DatasetItem(id="s1", query="x"))
+
+
+def stream_runner(server):
+    cfg = {"api_url": server.url("/chat"), "preset": "openai_chat", "model": "m", "stream": True, "retry": FAST_RETRY}
+    return APIRunner(config={"chat": cfg})
+
+
+def test_stream_cut_before_done_is_retried_then_recorded(server):
+    with pytest.raises(
+        EndpointError, match=r"stream ended before its end marker '\[DONE\]' \(cut short\) for item 'c1'"
+    ):
+        call(stream_runner(server), DatasetItem(id="c1", query="streamcut:a b c d"))
+    assert len(server.state.seen("streamcut:a b c d")) == 3
+
+
+def test_stream_error_event_is_recorded(server):
+    with pytest.raises(EndpointError, match=r"streamed an error for item 'c2': .*model overloaded"):
+        call(stream_runner(server), DatasetItem(id="c2", query="streamerror:a b"))
+    assert len(server.state.seen("streamerror:a b")) == 1
+
+
+def test_429_that_never_ends_gives_up_with_status(server):
+    with pytest.raises(EndpointError, match=r"HTTP 429 Too Many Requests for item 'r1': .*slow down.*3 attempts"):
+        call(simple(server), DatasetItem(id="r1", query="429:always"))
+    assert len(server.state.seen("429:always")) == 3
 
 
 def test_template_places_item_fields_and_nested_paths(server):
