@@ -2,7 +2,8 @@
 
 from axionlike.runners._api import EvaluationRunner, evaluation_runner
 from axionlike.runners._api_config import EndpointConfig, RetryConfig
-from axionlike.runners._api_endpoint import APIAnswer, BaseAPIRunner, EndpointError, RequestSpec
+from axionlike.runners._api_endpoint import APIAnswer, BaseAPIRunner, RequestSpec
+from axionlike.runners._api_retry import EndpointError
 from axionlike.runners._api_runner import APIRunner
 from axionlike.runners._config import CacheConfig, ErrorConfig, EvaluationConfig
 

@@ -10,14 +10,13 @@ are picked with ``runner: <name>`` in an endpoint's config.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,45 +26,18 @@ from axionlike._redact import MASK, is_secret_key, redact, redact_value, registe
 from axionlike.dataset import DatasetItem
 from axionlike.runners._api_config import EndpointConfig
 from axionlike.runners._api_paths import PathError, render, resolve
+from axionlike.runners._api_retry import EndpointError, excerpt, retry_after_seconds, retrying
+from axionlike.runners._api_stream import Fail, read_stream
 from axionlike.tracing import Span, get_tracer
 
 if TYPE_CHECKING:
-    import asyncio
-
     import httpx
     from aiolimiter import AsyncLimiter
 
 logger = logging.getLogger("axionlike.runners.api")
 
-_EXCERPT = 200
 _RESERVED_OUTPUT = frozenset({"response", "latency", "metadata", "time_to_first_token"})
 _RUNNERS: dict[str, type[BaseAPIRunner]] = {}
-
-
-class EndpointError(TaskError):
-    """An endpoint call failed: HTTP status, timeout, connection, or an unusable answer.
-
-    Attributes:
-        status: HTTP status, when the server answered.
-        request_id: the server's request id header, when it sent one.
-        retryable: whether another attempt may succeed (429, 5xx, timeouts, connection).
-        retry_after: seconds the server asked to wait (Retry-After), if any.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        retryable: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(redact(message))
-        self.status = status
-        self.request_id = request_id
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 class APIAnswer(BaseModel):
@@ -129,8 +101,8 @@ class BaseAPIRunner:
         ```
     """
 
-    runner_name: ClassVar[str | None] = None
-    """Name this class registers under (set it on a subclass)."""
+    runner_name: ClassVar[str | None] = "http"
+    """Name the class registers under: set it on a subclass (the base class is ``'http'``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -242,20 +214,12 @@ class BaseAPIRunner:
         ``time_to_first_token`` when streaming, and ``metadata`` (the item's, plus
         ``api``: endpoint, HTTP status, request id, attempts, total seconds).
         """
-        import tenacity
-
         state = self._state()
         spec = self.build_request(item)
         started = time.perf_counter()
         attempt_number = 0
         try:
-            async for attempt in tenacity.AsyncRetrying(
-                stop=tenacity.stop_after_attempt(self.config.retry.attempts),
-                wait=_wait_strategy(self.config),
-                retry=tenacity.retry_if_exception(lambda e: isinstance(e, EndpointError) and e.retryable),
-                before_sleep=self._log_retry(item),
-                reraise=True,
-            ):
+            async for attempt in retrying(self.config.retry, self._log_retry(item)):
                 with attempt:
                     attempt_number = attempt.retry_state.attempt_number
                     reply = await self._attempt(state, spec, item, attempt_number)
@@ -272,8 +236,6 @@ class BaseAPIRunner:
 
     async def aclose(self) -> None:
         """Close the HTTP client of the running event loop (the engine calls this after a run)."""
-        import asyncio
-
         state = self._states.pop(asyncio.get_running_loop(), None)
         if state is not None:
             await state.client.aclose()
@@ -282,8 +244,6 @@ class BaseAPIRunner:
 
     def _state(self) -> _LoopState:
         """This loop's client and limiter; made on first use so nothing binds at construction."""
-        import asyncio
-
         loop = asyncio.get_running_loop()
         state = self._states.get(loop)
         if state is None:
@@ -366,7 +326,7 @@ class BaseAPIRunner:
         except ValueError:
             raise EndpointError(
                 f"endpoint '{self.name}' answered HTTP {response.status_code} with malformed JSON for item "
-                f"'{item.id}': {_excerpt(response.text)}",
+                f"'{item.id}': {excerpt(response.text)}",
                 status=response.status_code,
                 request_id=request_id,
             ) from None
@@ -385,53 +345,27 @@ class BaseAPIRunner:
             if response.status_code >= 400:
                 await response.aread()
                 self._check_status(response, item, request_id)
-            text, first = await self._read_events(response, item, request_id, started)
+            text, first = await read_stream(
+                response,
+                parse_event=self.parse_event,
+                done=self.config.stream_done,
+                started=started,
+                fail=self._stream_failure(item, response.status_code, request_id),
+            )
         return _Reply(APIAnswer(response=text), response.status_code, request_id, time.perf_counter() - started, first)
 
-    async def _read_events(
-        self, response: httpx.Response, item: DatasetItem, request_id: str | None, started: float
-    ) -> tuple[str, float | None]:
-        """The assembled text of a server-sent event stream and the seconds to its first piece."""
-        from httpx_sse import EventSource, SSEError
-
-        def fail(problem: str, detail: str = "", retryable: bool = False) -> EndpointError:
+    def _stream_failure(self, item: DatasetItem, status: int, request_id: str | None) -> Fail:
+        def fail(problem: str, detail: str, retryable: bool) -> EndpointError:
+            if problem == "streamed no text":
+                problem += f" at stream_delta_path '{self.config.stream_delta_path}'"
             return EndpointError(
                 f"endpoint '{self.name}' {problem} for item '{item.id}'" + (f": {detail}" if detail else ""),
-                status=response.status_code,
+                status=status,
                 request_id=request_id,
                 retryable=retryable,
             )
 
-        cfg = self.config
-        first: float | None = None
-        pieces: list[str] = []
-        finished = cfg.stream_done is None
-        try:
-            async for event in EventSource(response).aiter_sse():
-                if event.data == cfg.stream_done:
-                    finished = True
-                    break
-                if not event.data:
-                    continue
-                try:
-                    data = json.loads(event.data)
-                except ValueError:
-                    raise fail("streamed an event that is not JSON", _excerpt(event.data)) from None
-                if isinstance(data, dict) and data.get("error"):
-                    raise fail("streamed an error", _excerpt(json.dumps(data["error"])))
-                piece = self.parse_event(data)
-                if piece:
-                    first = time.perf_counter() - started if first is None else first
-                    pieces.append(piece)
-        except SSEError:
-            await response.aread()
-            kind = response.headers.get("content-type", "no content-type")
-            raise fail(f"was asked to stream but answered {kind}", _excerpt(response.text)) from None
-        if not finished:
-            raise fail(f"stream ended before its end marker {cfg.stream_done!r} (cut short)", retryable=True)
-        if not pieces:
-            raise fail(f"streamed no text at stream_delta_path '{cfg.stream_delta_path}'")
-        return "".join(pieces), first
+        return fail
 
     def _parse(self, data: Any, item: DatasetItem, status: int, request_id: str | None) -> APIAnswer:
         try:
@@ -456,11 +390,11 @@ class BaseAPIRunner:
             return
         raise EndpointError(
             f"endpoint '{self.name}' answered HTTP {status} {response.reason_phrase} for item '{item.id}': "
-            f"{_excerpt(response.text) or '(empty body)'}",
+            f"{excerpt(response.text) or '(empty body)'}",
             status=status,
             request_id=request_id,
             retryable=status == 429 or status >= 500,
-            retry_after=_retry_after(response.headers.get("retry-after")),
+            retry_after=retry_after_seconds(response.headers.get("retry-after")),
         )
 
     def _output(self, item: DatasetItem, reply: _Reply, attempts: int, total: float) -> dict[str, Any]:
@@ -498,7 +432,6 @@ class BaseAPIRunner:
         return log
 
 
-BaseAPIRunner.runner_name = "http"
 _RUNNERS["http"] = BaseAPIRunner
 
 
@@ -511,45 +444,6 @@ def runner_class(name: str) -> type[BaseAPIRunner]:
             f"unknown API runner '{name}'; registered: {', '.join(sorted(_RUNNERS))} "
             "(subclass BaseAPIRunner with runner_name set to register one)"
         ) from None
-
-
-def _wait_strategy(config: EndpointConfig) -> Any:
-    import tenacity
-
-    retry = config.retry
-    backoff = tenacity.wait_exponential_jitter(initial=retry.initial_wait, max=retry.max_wait, jitter=retry.jitter)
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        after = getattr(exc, "retry_after", None)
-        if after is not None:
-            return min(after, retry.max_retry_after)
-        return backoff(state)
-
-    return wait
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join((text or "").split())
-    text = redact(text)
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
 
 
 def _scrub(value: Any) -> Any:

@@ -174,7 +174,7 @@ def test_429_waits_for_retry_after_then_succeeds(server):
 
 
 def test_retry_after_as_http_date_is_understood():
-    from axionlike.runners._api_endpoint import _retry_after
+    from axionlike.runners._api_retry import retry_after_seconds as _retry_after
 
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert _retry_after("2.5") == 2.5
