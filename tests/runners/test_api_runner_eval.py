@@ -157,6 +157,8 @@ def test_the_key_never_reaches_results_cache_spans_or_logs(server, tmp_path, cap
     assert "echo: fine" in entries  # the disk cache really holds the task outputs
     assert key not in entries
     assert key not in caplog.text
+    assert key not in repr(runner) + repr(runner["bot"]) + repr(runner["bot"].config)
+    assert key not in runner["bot"].config.model_dump_json()
     assert "retrying item 'retry'" in caplog.text  # retries are logged, redacted
     request_spans = [s for s in tracer.spans if s["name"] == "bot POST"]
     assert len(request_spans) >= 5  # one per attempt
