@@ -10,7 +10,6 @@ fail-fast and misconfiguration raise.
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import time
 import uuid
@@ -19,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAbortedError, MissingFieldsError
-from axionlike._redact import redact
 from axionlike.cache import RunCache
 from axionlike.dataset import Dataset, DatasetItem
 from axionlike.results import ErrorInfo, EvaluationResult, MetricScore, TestResult, Usage
@@ -29,8 +27,6 @@ from axionlike.runners._executors import BoundMetric, bind_metrics
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskRunner, apply_mapping, merge_output, task_identity, task_name
 from axionlike.tracing import get_tracer
-
-logger = logging.getLogger(__name__)
 
 _RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durations", "config", "usage", "cache")
 
@@ -91,7 +87,8 @@ class Engine:
                 self._progress.update(len(self.dataset.invalid_rows))
                 await asyncio.gather(*(self._worker(pending) for _ in range(workers)))
         finally:
-            await self._close_task()
+            if self._task is not None:
+                await self._task.aclose()
             self._threads.shutdown(wait=False, cancel_futures=True)
             self.cache.close()
             self.tracer.flush()
@@ -99,16 +96,6 @@ class Engine:
         if self._abort is not None:
             raise EvaluationAbortedError(f"fail_fast stopped the run at: {self._abort}", partial_result=result)
         return result
-
-    async def _close_task(self) -> None:
-        """Let a task that holds per-loop resources (the API runner's HTTP client) release them."""
-        close = getattr(self.config.task, "aclose", None)
-        if close is None:
-            return
-        try:
-            await close()
-        except Exception as exc:
-            logger.warning("closing the task failed: %s", redact(f"{type(exc).__name__}: {exc}"))
 
     async def _worker(self, pending: Any) -> None:
         for index, item in pending:
