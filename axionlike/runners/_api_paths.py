@@ -9,6 +9,7 @@ takes the value as it is (a list stays a list), one with text around it is forma
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -75,20 +76,7 @@ def render(template: Any, values: dict[str, Any]) -> Any:
     return template
 
 
-def placeholders(template: Any) -> list[str]:
-    """The paths a template reads, in order of appearance."""
-    if isinstance(template, str):
-        return _PLACEHOLDER.findall(template)
-    if isinstance(template, dict):
-        return [p for v in template.values() for p in placeholders(v)]
-    if isinstance(template, list):
-        return [p for v in template for p in placeholders(v)]
-    return []
-
-
 def _as_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else str(value)

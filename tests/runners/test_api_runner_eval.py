@@ -350,3 +350,32 @@ def test_cli_run_with_an_api_runner_task(server, tmp_path, capsys):
     (tmp_path / "bad.yaml").write_text("dataset: data.jsonl\ntask: {url: x}\nmetrics: [exact_match]\n")
     assert main(["run", str(tmp_path / "bad.yaml")]) == 2
     assert "{api_runner: <endpoints YAML>, endpoint: <name>}" in capsys.readouterr().err
+
+
+class _ClosingTask:
+    """A task holding a resource; its aclose fails, which must not fail the run."""
+
+    def __init__(self):
+        self.closed_on = []
+
+    async def __call__(self, item):
+        return {"response": "echo: " + item.query}
+
+    async def aclose(self):
+        import asyncio
+
+        self.closed_on.append(asyncio.get_running_loop())
+        raise RuntimeError("close failed for api key qq-close-secret-123456")
+
+
+def test_the_engine_closes_the_task_and_logs_a_failed_close(caplog):
+    from axionlike._redact import register_secret
+
+    register_secret("qq-close-secret-123456")
+    task = _ClosingTask()
+    items = [DatasetItem(id="1", query="a", expected_output="echo: a")]
+    result = run(items, task)
+    assert result.results[0].score("exact_match").score == 1.0
+    assert len(task.closed_on) == 1
+    assert "closing the task failed: RuntimeError: close failed" in caplog.text
+    assert "qq-close-secret-123456" not in caplog.text
