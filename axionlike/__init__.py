@@ -17,6 +17,7 @@ _EXPORTS = {
     "EvaluationConfig": "axionlike.runners",
     "CacheConfig": "axionlike.runners",
     "ErrorConfig": "axionlike.runners",
+    "APIRunner": "axionlike.runners",
     "Dataset": "axionlike.dataset",
     "DatasetItem": "axionlike.dataset",
     "BaseMetric": "axionlike.metrics",

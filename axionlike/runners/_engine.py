@@ -130,6 +130,8 @@ class Engine:
                 self._progress.update(len(self.dataset.invalid_rows))
                 await asyncio.gather(*(self._worker() for _ in range(workers)))
         finally:
+            if self._task is not None:
+                await self._task.aclose()
             self._threads.shutdown(wait=False, cancel_futures=True)
             self.cache.close()
             self.tracer.flush()

@@ -42,6 +42,19 @@ def _metric(spec: Any, index: int) -> Any:
     raise ConfigurationError(f"metrics[{index}]: expected a name or a mapping with 'name', got {spec!r}")
 
 
+def _api_task(spec: dict[str, Any], base: Path) -> Any:
+    """``task: {api_runner: endpoints.yaml, endpoint: name}`` -> that API runner (endpoint)."""
+    from axionlike.runners._api_runner import APIRunner
+
+    if "api_runner" not in spec or set(spec) - {"api_runner", "endpoint"}:
+        raise ConfigurationError(
+            "task: expected 'module:function' or {api_runner: <endpoints YAML>, endpoint: <name>}; "
+            f"got keys {sorted(spec)}"
+        )
+    runner = APIRunner.from_yaml(base / spec["api_runner"])
+    return runner[spec["endpoint"]] if spec.get("endpoint") else runner
+
+
 def read_config_file(path: str | Path) -> tuple[EvaluationConfig, Path | None]:
     """Build an EvaluationConfig from a file; also return where to write the result."""
     path = Path(path)
@@ -65,6 +78,8 @@ def read_config_file(path: str | Path) -> tuple[EvaluationConfig, Path | None]:
     settings.setdefault("evaluation_name", path.stem)
     if isinstance(settings.get("task"), str):
         settings["task"] = import_object(settings["task"])
+    elif isinstance(settings.get("task"), dict):
+        settings["task"] = _api_task(settings["task"], base)
     if data.get("cache"):
         cache = dict(data["cache"])
         if "cache_dir" in cache:

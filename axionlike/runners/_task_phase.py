@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from axionlike._exceptions import TaskError
+from axionlike._redact import redact
 from axionlike.dataset import DatasetItem
+
+logger = logging.getLogger(__name__)
 
 
 def is_async_callable(fn: Any) -> bool:
@@ -120,6 +124,22 @@ class TaskRunner:
         output = _as_dict(output, item.id)
         output.setdefault("latency", elapsed)
         return output
+
+    async def aclose(self) -> None:
+        """Let a task holding per-loop resources release them when the run ends.
+
+        A task with an ``aclose()`` method (the API runner's HTTP clients) has it awaited
+        on the run's own loop; a failure there is logged, never raised.
+        """
+        close = getattr(self.task, "aclose", None)
+        if close is None:
+            return
+        try:
+            result = close()
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:
+            logger.warning("closing the task failed: %s", redact(f"{type(exc).__name__}: {exc}"))
 
     def merge(self, item: DatasetItem, output: dict[str, Any]) -> DatasetItem:
         """Map the output's keys and merge them into a copy of ``item``."""
