@@ -215,10 +215,10 @@ class Comparison:
 
         return comparison_fragment(self)
 
-    def __rich__(self) -> Any:
+    def __rich_console__(self, console: Any, options: Any) -> Any:
         from axionlike.results._terminal import comparison_renderable
 
-        return comparison_renderable(self)
+        yield comparison_renderable(self, options.max_width)
 
     def __str__(self) -> str:
         from axionlike.results._terminal import render_text

@@ -97,40 +97,46 @@ def scorecard_renderable(card: Scorecard) -> Any:
     return Group(*parts)
 
 
-def comparison_renderable(comparison: Comparison) -> Any:
-    """The comparison as a rich table and a line on the items the runs share."""
+def comparison_renderable(comparison: Comparison, width: int = 120) -> Any:
+    """The comparison as a rich table and a line on the items the runs share.
+
+    Narrower than 110 columns, cells take two lines and the unpaired differences are
+    left out, so the table fits an 80-column terminal.
+    """
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    sep = " " if width >= 110 else "\n"
     table = Table(
         title=f"{comparison.current.evaluation_name} vs baseline {comparison.baseline.evaluation_name}",
         caption=(
-            f"paired Δ: new − base over items scored in both runs, {comparison.confidence:.0%} bootstrap interval"
+            f"base → new; paired Δ: new − base over items scored in both runs, "
+            f"with its {comparison.confidence:.0%} bootstrap interval"
         ),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
     )
-    table.add_column("metric", no_wrap=True)
-    for column in ("mean base → new", "Δ mean", "pass base → new", "Δ pass", "pairs", "paired Δ [interval]"):
-        table.add_column(column, justify="right")
-    table.add_column("verdict")
+    columns = {
+        "metric": lambda c: c["metric"],
+        "mean": lambda c: f"{c['baseline mean']} →{sep}{c['current mean']}",
+        "Δ mean": lambda c: c["Δ mean"],
+        "pass rate": lambda c: f"{c['baseline pass']} →{sep}{c['current pass']}",
+        "Δ pass": lambda c: c["Δ pass"],
+        "pairs": lambda c: c["pairs"],
+        "paired Δ": lambda c: f"{c['paired Δ']}{sep}{c['interval']}",
+        "verdict": lambda c: c["verdict"],
+    }
+    if sep == "\n":
+        del columns["Δ mean"], columns["Δ pass"], columns["pairs"]
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("metric", "verdict") else "right", no_wrap=True)
     styles = {"better": "green", "worse": "red"}
     for metric in comparison.metrics.values():
-        c = metric.cells()
-        table.add_row(
-            c["metric"],
-            f"{c['baseline mean']} → {c['current mean']}",
-            c["Δ mean"],
-            f"{c['baseline pass']} → {c['current pass']}",
-            c["Δ pass"],
-            c["pairs"],
-            f"{c['paired Δ']} {c['interval']}",
-            c["verdict"],
-            style=styles.get(metric.verdict),
-        )
+        cells = metric.cells()
+        table.add_row(*(render(cells) for render in columns.values()), style=styles.get(metric.verdict))
     return Group(table, Text(comparison.overlap_line()))
 
 
