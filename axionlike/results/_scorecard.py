@@ -237,7 +237,7 @@ class Scorecard:
                 "tokens (prompt / completion / cached)",
                 f"{usage.prompt_tokens:,} / {usage.completion_tokens:,} / {usage.cached_tokens:,}",
             ),
-            ("cost", f"${usage.cost:.4f}"),
+            ("cost", fmt_cost(usage)),
         ]
         if counts.get("duplicate_ids"):
             facts.append(("duplicate ids", clip(", ".join(counts["duplicate_ids"]), 120) or ""))

@@ -65,6 +65,10 @@ def test_metric_cards_carry_the_summary_and_the_worst_items():
     assert judged.errors[0].item_id == "boom" and "RuntimeError: judge failed" in judged.errors[0].error
     assert judged.worst[0].explanation.startswith("length 2")
     assert judged.cells()["tokens"] == "360" and judged.cells()["cost"] == "$0.0060"
+    facts = dict(card.facts())
+    assert facts["cost"] == "$0.0060" and facts["tokens (prompt / completion / cached)"] == "300 / 60 / 30"
+    assert facts["LLM calls"] == "3" and facts["success rate"] == "75%"  # only "boom" errored; a skip is no error
+    assert dict(card.user_metadata())["model_version"] == "v2 & <beta>"
     assert len(judged.values) == 3 and judged.histogram is None
 
 
