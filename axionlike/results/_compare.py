@@ -194,8 +194,8 @@ class Comparison:
     def overlap_line(self) -> str:
         """How many item ids the runs share, and how many only one of them has."""
         return (
-            f"{self.shared_items} item ids in both runs · {self.only_current} only in current · "
-            f"{self.only_baseline} only in baseline"
+            f"{self.shared_items} item ids in both runs · {self.only_current} only in the new run · "
+            f"{self.only_baseline} only in the baseline"
         )
 
     def to_html(self) -> str:

@@ -19,14 +19,15 @@ if TYPE_CHECKING:
     from axionlike.results._scorecard import ItemNote, MetricCard, Scorecard
 
 _CSS = """
-.axl{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#fff;
+.axl{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#fff;
   line-height:1.4;font-size:14px;padding:16px;border-radius:8px;max-width:1200px}
 .axl h1{font-size:22px;margin:0 0 4px}.axl h2{font-size:16px;margin:20px 0 8px}
 .axl .sub{color:#59636e;margin:0 0 12px}
 .axl table{border-collapse:collapse;width:100%;margin:4px 0 8px}
 .axl th,.axl td{padding:5px 8px;border-bottom:1px solid #d1d9e0;text-align:right;vertical-align:top}
 .axl th{background:#f6f8fa;font-weight:600;white-space:nowrap}
-.axl th.l,.axl td.l{text-align:left}
+.axl th.grp{text-align:center;border-bottom:2px solid #d1d9e0}
+.axl th.l,.axl td.l{text-align:left}.axl .nw{white-space:nowrap}
 .axl td.txt{text-align:left;max-width:420px;overflow-wrap:anywhere}
 .axl .tiles{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0 4px}
 .axl .tile{border:1px solid #d1d9e0;border-radius:6px;padding:6px 12px;min-width:96px}
@@ -125,43 +126,30 @@ def distribution_svg(card: MetricCard, width: int = 180, height: int = 40) -> st
     return "".join(parts)
 
 
-def _pass_cell(value: str, rate: float | None) -> str:
-    if rate is None:
-        return f"<td>{esc(value)}</td>"
-    return f'<td>{esc(value)}<span class="bar"><i style="width:{rate * 100:.0f}%"></i></span></td>'
+def _metric_cell(column: str, metric: MetricCard, cells: dict[str, str]) -> str:
+    if column == "metric":
+        return f'<td class="l"><b>{esc(cells["metric"])}</b></td>'
+    if column == "source":
+        return f'<td class="l muted">{esc(cells["source"])}</td>'
+    if column == "distribution":
+        return f'<td class="l">{distribution_svg(metric)}</td>'
+    if column == "pass rate" and metric.summary.pass_rate is not None:
+        width = metric.summary.pass_rate * 100
+        return f'<td class="nw">{esc(cells[column])}<span class="bar"><i style="width:{width:.0f}%"></i></span></td>'
+    if column == "errors" and metric.summary.errors:
+        return f'<td class="err">{esc(cells[column])}</td>'
+    return f"<td>{esc(cells[column])}</td>"
 
 
 def _metrics_table(card: Scorecard) -> str:
+    columns = card.columns()
     head = "".join(
-        f'<th class="{"l" if c in ("metric", "source", "distribution") else ""}">{esc(c)}</th>'
-        for c in (
-            "metric",
-            "source",
-            "distribution",
-            "mean",
-            "median",
-            "threshold",
-            "pass rate",
-            "scored",
-            "errors",
-            "skipped",
-            "tokens",
-            "cost",
-        )
+        f'<th class="{"l" if c in ("metric", "source", "distribution") else ""}">{esc(c)}</th>' for c in columns
     )
     rows = []
     for metric in card.metrics.values():
         cells = metric.cells()
-        errors = f'<td class="{"err" if metric.summary.errors else ""}">{esc(cells["errors"])}</td>'
-        rows.append(
-            f'<tr><td class="l"><b>{esc(cells["metric"])}</b></td><td class="l muted">{esc(cells["source"])}</td>'
-            f'<td class="l">{distribution_svg(metric)}</td>'
-            + "".join(f"<td>{esc(cells[c])}</td>" for c in ("mean", "median", "threshold"))
-            + _pass_cell(cells["pass rate"], metric.summary.pass_rate)
-            + f"<td>{esc(cells['scored'])}</td>{errors}"
-            + "".join(f"<td>{esc(cells[c])}</td>" for c in ("skipped", "tokens", "cost"))
-            + "</tr>"
-        )
+        rows.append("<tr>" + "".join(_metric_cell(c, metric, cells) for c in columns) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -235,26 +223,44 @@ def scorecard_page(card: Scorecard) -> str:
     return _page(f"{card.result.evaluation_name} · axionlike scorecard", scorecard_fragment(card))
 
 
+#: The comparison table: header groups, each with (column key, short label).
+_COMPARISON_GROUPS = (
+    ("", (("metric", "metric"),)),
+    ("mean", (("baseline mean", "base"), ("current mean", "new"), ("Δ mean", "Δ"))),
+    ("pass rate", (("baseline pass", "base"), ("current pass", "new"), ("Δ pass", "Δ"))),
+    ("paired over shared items", (("pairs", "n"), ("paired Δ", "Δ"), ("interval", "interval"))),
+    ("", (("verdict", "verdict"),)),
+)
+
+
 def comparison_fragment(comparison: Comparison) -> str:
     """The comparison as an HTML block (what a notebook shows)."""
-    columns = comparison.columns()
-    head = "".join(f'<th class="{"l" if c in ("metric", "verdict") else ""}">{esc(c)}</th>' for c in columns)
+    groups = "".join(
+        f'<th colspan="{len(cols)}" class="{"grp" if title else ""}">{esc(title)}</th>'
+        for title, cols in _COMPARISON_GROUPS
+    )
+    labels = "".join(
+        f'<th class="{"l" if key in ("metric", "verdict") else ""}">{esc(label)}</th>'
+        for _, cols in _COMPARISON_GROUPS
+        for key, label in cols
+    )
     rows = []
     for metric in comparison.metrics.values():
         cells = metric.cells()
         tds = "".join(
-            f'<td class="{"l" if c in ("metric", "verdict") else ""}{" v" if c in ("paired Δ", "verdict") else ""}">'
-            f"{esc(cells[c])}</td>"
-            for c in columns
+            f'<td class="{"l" if key in ("metric", "verdict") else "nw"}{" v" if key in ("paired Δ", "verdict") else ""}">'
+            f"{esc(cells[key])}</td>"
+            for _, cols in _COMPARISON_GROUPS
+            for key, _ in cols
         )
         rows.append(f'<tr class="{esc(metric.verdict.replace(" ", "-"))}">{tds}</tr>')
     cur, base = comparison.current, comparison.baseline
     return (
         f'<div class="axl axl-compare"><style>{_CSS}</style>'
         f'<h1>{esc(cur.evaluation_name)} <span class="muted">vs</span> {esc(base.evaluation_name)}</h1>'
-        f'<p class="sub">current run <code>{esc(cur.run_id)}</code> · baseline run <code>{esc(base.run_id)}</code></p>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f'<p class="muted">{esc(comparison.overlap_line())}. Paired Δ is current − baseline over items scored in '
+        f'<p class="sub">new run <code>{esc(cur.run_id)}</code> · baseline run <code>{esc(base.run_id)}</code></p>'
+        f"<table><thead><tr>{groups}</tr><tr>{labels}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<p class="muted">{esc(comparison.overlap_line())}. Paired Δ is new − baseline over items scored in '
         f"both runs, with a {comparison.confidence:.0%} bootstrap interval; "
         "an interval containing 0 is within noise.</p></div>"
     )

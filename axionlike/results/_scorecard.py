@@ -255,6 +255,18 @@ class Scorecard:
             )
         return facts
 
+    def columns(self) -> list[str]:
+        """Columns of the metric table, in order: ``source`` only when sources differ,
+        ``tokens`` and ``cost`` only when a metric called an LLM; ``distribution`` is the plot."""
+        metrics = list(self.metrics.values())
+        columns = ["metric", "source", "distribution", "mean", "median", "threshold", "pass rate"]
+        columns += ["scored", "errors", "skipped"]
+        if len({m.summary.source for m in metrics}) < 2:
+            columns.remove("source")
+        if any(m.summary.usage.calls for m in metrics):
+            columns += ["tokens", "cost"]
+        return columns
+
     def user_metadata(self) -> list[tuple[str, str]]:
         """The run's own metadata (``evaluation_metadata``, description) as (key, value) pairs."""
         return [

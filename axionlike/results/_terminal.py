@@ -29,7 +29,7 @@ def sparkline(card: MetricCard, width: int = 10) -> str:
 
 
 #: Short headers, so the table fits an 80-column terminal.
-_HEADERS = {"threshold": "target", "pass rate": "pass", "errors": "err", "skipped": "skip"}
+_HEADERS = {"threshold": "target", "pass rate": "pass", "scored": "n", "errors": "err", "skipped": "skip"}
 
 
 def _metrics_table(card: Scorecard) -> Any:
@@ -37,12 +37,7 @@ def _metrics_table(card: Scorecard) -> Any:
     from rich.table import Table
 
     result = card.result
-    metrics = list(card.metrics.values())
-    columns = ["metric", "source", "histogram", "mean", "median", "threshold", "pass rate", "errors", "skipped"]
-    if len({m.summary.source for m in metrics}) < 2:
-        columns.remove("source")
-    if any(m.summary.usage.calls for m in metrics):
-        columns += ["tokens", "cost"]
+    columns = ["histogram" if c == "distribution" else c for c in card.columns()]
     table = Table(
         title=f"{result.evaluation_name}  ·  {len(result.results)} items  ·  run {result.run_id[:12]}",
         box=box.SIMPLE_HEAD,
@@ -52,7 +47,7 @@ def _metrics_table(card: Scorecard) -> Any:
     for column in columns:
         text = column in ("metric", "source", "histogram")
         table.add_column(_HEADERS.get(column, column), justify="left" if text else "right", no_wrap=True)
-    for metric in metrics:
+    for metric in card.metrics.values():
         cells = {**metric.cells(), "histogram": sparkline(metric)}
         table.add_row(*(cells[c] for c in columns))
     return table

@@ -187,6 +187,19 @@ def test_standalone_scorecard_renders_cleanly_offline(browser, tmp_path):
     assert page.metrics["latency"].summary.errors == 1
 
 
+def test_standalone_comparison_renders_cleanly_offline(browser, tmp_path):
+    baseline = scored_run()
+    current = scored_run().model_copy(update={"evaluation_name": "browser check v2"})
+    current.compare(baseline).save(tmp_path / "comparison.html")
+    browser.open(tmp_path / "comparison.html")
+    text = browser.evaluate("document.body.innerText")
+    assert "browser check v2" in text and "within noise" in text
+    for name in baseline.summary:
+        assert name in text
+    assert browser.problems() == [] and all(url.startswith("file://") for url in browser.requests())
+    browser.screenshot(tmp_path / "comparison.png")
+
+
 def test_the_harness_catches_console_errors_and_fetches(browser, tmp_path):
     broken = tmp_path / "broken.html"
     broken.write_text(
