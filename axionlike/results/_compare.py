@@ -98,17 +98,26 @@ def _scores_by_key(result: EvaluationResult, name: str) -> dict[tuple[str, int],
 
 
 def bootstrap_interval(differences: Any, *, confidence: float, resamples: int, seed: int) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of ``differences``."""
+    """Percentile bootstrap interval of the mean of ``differences``.
+
+    When the differences take few distinct values (pass/fail, judge grades), a
+    resample is drawn as multinomial counts over those values, which has the same
+    distribution as drawing items with replacement at a fraction of the cost.
+    """
     import numpy as np
 
     values = np.asarray(differences, dtype=float)
     rng = np.random.default_rng(seed)
     n = len(values)
-    means = np.empty(resamples)
-    step = max(1, _BOOTSTRAP_CHUNK // n)
-    for start in range(0, resamples, step):
-        stop = min(resamples, start + step)
-        means[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
+    distinct, counts = np.unique(values, return_counts=True)
+    if len(distinct) * 8 <= n:
+        means = rng.multinomial(n, counts / n, size=resamples) @ distinct / n
+    else:
+        means = np.empty(resamples)
+        step = max(1, _BOOTSTRAP_CHUNK // n)
+        for start in range(0, resamples, step):
+            stop = min(resamples, start + step)
+            means[start:stop] = values[rng.integers(0, n, size=(stop - start, n), dtype=np.int32)].mean(axis=1)
     tail = (1.0 - confidence) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(low), float(high)

@@ -153,17 +153,17 @@ def _metrics_table(card: Scorecard) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _note_row(note: ItemNote) -> str:
+def _note_row(note: ItemNote, with_why: bool) -> str:
     if note.status == "error":
         verdict = '<span class="err">error</span>'
     elif note.passed is None:
         verdict = '<span class="muted">-</span>'
     else:
         verdict = f'<span class="{"pass" if note.passed else "fail"}">{"pass" if note.passed else "fail"}</span>'
-    why = note.error or note.explanation or ""
+    why = f'<td class="txt">{esc(note.error or note.explanation)}</td>' if with_why else ""
     return (
-        f'<tr><td class="l"><code>{esc(note.item_id or f"#{note.index}")}</code></td><td>{esc(fmt(note.score))}</td>'
-        f'<td class="l">{verdict}</td><td class="txt">{esc(why)}</td><td class="txt">{esc(note.query)}</td>'
+        f'<tr><td class="l nw"><code>{esc(note.item_id or f"#{note.index}")}</code></td>'
+        f'<td>{esc(fmt(note.score))}</td><td class="l">{verdict}</td>{why}<td class="txt">{esc(note.query)}</td>'
         f'<td class="txt">{esc(note.output)}</td><td class="txt">{esc(note.expected)}</td></tr>'
     )
 
@@ -173,13 +173,14 @@ def _worst_section(metric: MetricCard) -> str:
     if not notes:
         return ""
     failing = metric.summary.errors or any(n.passed is False for n in metric.worst)
+    with_why = any(n.error or n.explanation for n in notes)
     more = f'<p class="muted">… and {metric.more_errors} more errors</p>' if metric.more_errors > 0 else ""
-    rows = "".join(_note_row(n) for n in notes)
+    rows = "".join(_note_row(n, with_why) for n in notes)
+    why = '<th class="l">explanation / error</th>' if with_why else ""
     return (
         f"<details{' open' if failing else ''}><summary>{esc(metric.name)}: worst items</summary>"
-        '<table><thead><tr><th class="l">item</th><th>score</th><th class="l">verdict</th>'
-        '<th class="l">explanation / error</th><th class="l">query</th><th class="l">output</th>'
-        '<th class="l">expected</th></tr></thead>'
+        f'<table><thead><tr><th class="l">item</th><th>score</th><th class="l">verdict</th>{why}'
+        '<th class="l">query</th><th class="l">output</th><th class="l">expected</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>{more}</details>"
     )
 
@@ -191,7 +192,7 @@ def _definitions(pairs: list[tuple[str, str]]) -> str:
 def scorecard_fragment(card: Scorecard) -> str:
     """The scorecard as an HTML block (what a notebook shows)."""
     result = card.result
-    facts = dict(card.facts())
+    facts = card.facts
     tiles = "".join(
         f'<div class="tile"><b>{esc(facts[key])}</b><span>{esc(label)}</span></div>'
         for key, label in (
@@ -212,7 +213,7 @@ def scorecard_fragment(card: Scorecard) -> str:
         f'<div class="tiles">{tiles}</div>'
         f"<h2>Metrics</h2>{_metrics_table(card)}"
         + (f"<h2>Worst items per metric</h2>{worst}" if worst else "")
-        + f"<h2>Run</h2>{_definitions(card.facts())}"
+        + f"<h2>Run</h2>{_definitions(list(card.facts.items()))}"
         + (f"<h2>Metadata</h2>{_definitions(metadata)}" if metadata else "")
         + "</div>"
     )

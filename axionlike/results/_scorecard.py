@@ -8,6 +8,7 @@ marks beyond ``STRIP_LIMIT`` scores, and the lists of worst items are capped.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from pathlib import Path
@@ -216,8 +217,9 @@ class Scorecard:
             name: _card(summary, pairs[name], worst) for name, summary in result.summary.items()
         }
 
-    def facts(self) -> list[tuple[str, str]]:
-        """Run facts as (label, value) pairs: identity, counts, time, cost, cache."""
+    @functools.cached_property
+    def facts(self) -> dict[str, str]:
+        """Run facts by label: identity, counts, rates, time, cost, cache (computed once)."""
         result, meta = self.result, self.result.metadata
         counts = meta.get("counts", {})
         usage = Usage.model_validate(meta.get("usage") or {})
@@ -253,7 +255,7 @@ class Scorecard:
                     ),
                 )
             )
-        return facts
+        return dict(facts)
 
     def columns(self) -> list[str]:
         """Columns of the metric table, in order: ``source`` only when sources differ,

@@ -77,13 +77,10 @@ def scorecard_renderable(card: Scorecard) -> Any:
     from rich.console import Group
     from rich.text import Text
 
-    result = card.result
-    counts = result.metadata.get("counts", {})
-    seconds = result.metadata.get("durations", {}).get("total_seconds")
+    facts, counts = card.facts, card.result.metadata.get("counts", {})
     line = (
-        f"success rate {result.success_rate:.0%} · pass rate {fmt(result.pass_rate, '{:.0%}')} · "
-        f"task errors {counts.get('task_errors', 0)} · metric errors {counts.get('metric_errors', 0)} · "
-        f"{fmt(seconds, '{:.2f}')} s"
+        f"success rate {facts['success rate']} · pass rate {facts['pass rate (all metrics)']} · "
+        f"task errors {facts['task errors']} · metric errors {counts.get('metric_errors', 0)} · {facts['duration']}"
     )
     parts: list[Any] = [_metrics_table(card), Text(line)]
     for metric in card.metrics.values():

@@ -94,7 +94,7 @@ def test_bootstrap_interval_matches_a_direct_resampling():
     differences = np.random.default_rng(1).normal(0.2, 1.0, size=500)
     low, high = bootstrap_interval(differences, confidence=0.9, resamples=400, seed=3)
     rng = np.random.default_rng(3)
-    means = differences[rng.integers(0, 500, size=(400, 500))].mean(axis=1)
+    means = differences[rng.integers(0, 500, size=(400, 500), dtype=np.int32)].mean(axis=1)
     assert (low, high) == tuple(np.percentile(means, [5, 95]))
     assert bootstrap_interval([0.25] * 40, confidence=0.95, resamples=100, seed=0) == (0.25, 0.25)
 
@@ -120,3 +120,13 @@ def test_views_and_the_cli(tmp_path, capsys):
     assert "exact_match" in capsys.readouterr().out
     assert "exact_match" in (tmp_path / "card.html").read_text(encoding="utf-8")
     assert EvaluationResult.load(b).to_scorecard().metrics["exact_match"].summary.mean == pytest.approx(0.9)
+
+
+def test_bootstrap_over_few_distinct_values_matches_item_resampling():
+    differences = np.array([1.0] * 300 + [-1.0] * 100 + [0.0] * 600)
+    low, high = bootstrap_interval(differences, confidence=0.95, resamples=4000, seed=5)
+    rng = np.random.default_rng(11)
+    means = differences[rng.integers(0, 1000, size=(4000, 1000))].mean(axis=1)
+    direct_low, direct_high = np.percentile(means, [2.5, 97.5])
+    assert low < 0.2 < high
+    assert abs(low - direct_low) < 0.006 and abs(high - direct_high) < 0.006
