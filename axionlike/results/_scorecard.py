@@ -32,6 +32,10 @@ TEXT_LIMIT = 280
 _STRUCTURED_METADATA = ("counts", "durations", "usage", "cache", "config")
 
 
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
+
+
 def clip(text: Any, limit: int = TEXT_LIMIT) -> str | None:
     """``text`` as a string of at most ``limit`` characters (``None`` stays ``None``)."""
     if text is None:
@@ -177,7 +181,7 @@ def _histogram(values: list[float], domain: tuple[float, float]) -> Histogram:
 
 
 def _card(summary: MetricSummary, pairs: list[tuple[TestResult, MetricScore]], worst: int) -> MetricCard:
-    scored = [(t, s) for t, s in pairs if s.status == "scored" and s.score is not None]
+    scored = [(t, s) for t, s in pairs if s.status == "scored" and s.score is not None and math.isfinite(s.score)]
     values = [s.score for _, s in scored]
     domain = _domain(values, summary.threshold, summary.higher_is_better)
     sign = 1.0 if summary.higher_is_better else -1.0
@@ -208,6 +212,8 @@ class Scorecard:
     """
 
     def __init__(self, result: EvaluationResult, *, worst: int = 5) -> None:
+        if worst < 0:
+            raise ValueError(f"worst must be 0 or more, got {worst}")
         self.result = result
         pairs: dict[str, list[tuple[TestResult, MetricScore]]] = {name: [] for name in result.summary}
         for test in result.results:
@@ -274,7 +280,7 @@ class Scorecard:
         return [
             (key, clip(value, 200) or "-")
             for key, value in self.result.metadata.items()
-            if key not in _STRUCTURED_METADATA and value not in (None, "", [], {})
+            if key not in _STRUCTURED_METADATA and not _empty(value)
         ]
 
     def to_html(self) -> str:
