@@ -185,6 +185,22 @@ def _worst_section(metric: MetricCard) -> str:
     )
 
 
+def _failed_section(card: Scorecard) -> str:
+    if not card.failed_items:
+        return ""
+    rows = "".join(
+        f'<tr><td class="l nw"><code>{esc(n.item_id or f"#{n.index}")}</code></td>'
+        f'<td class="txt">{esc(n.error)}</td><td class="txt">{esc(n.query)}</td></tr>'
+        for n in card.failed_items
+    )
+    more = f'<p class="muted">… and {card.more_failed_items} more</p>' if card.more_failed_items else ""
+    return (
+        '<h2>Failed items</h2><p class="muted">The input or the task failed, so no metric ran on these items.</p>'
+        '<table><thead><tr><th class="l">item</th><th class="l">error</th><th class="l">query</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>{more}"
+    )
+
+
 def _definitions(pairs: list[tuple[str, str]]) -> str:
     return "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pairs) + "</dl>"
 
@@ -205,6 +221,7 @@ def scorecard_fragment(card: Scorecard) -> str:
         )
     )
     worst = "".join(_worst_section(m) for m in card.metrics.values())
+    failed = _failed_section(card)
     metadata = card.user_metadata()
     return (
         f'<div class="axl axl-scorecard"><style>{_CSS}</style>'
@@ -212,6 +229,7 @@ def scorecard_fragment(card: Scorecard) -> str:
         f'<p class="sub">run <code>{esc(result.run_id)}</code> · {esc(result.timestamp)}</p>'
         f'<div class="tiles">{tiles}</div>'
         f"<h2>Metrics</h2>{_metrics_table(card)}"
+        + failed
         + (f"<h2>Worst items per metric</h2>{worst}" if worst else "")
         + f"<h2>Run</h2>{_definitions(list(card.facts.items()))}"
         + (f"<h2>Metadata</h2>{_definitions(metadata)}" if metadata else "")

@@ -157,6 +157,17 @@ def _note(test: TestResult, score: MetricScore) -> ItemNote:
     )
 
 
+def _failure(test: TestResult) -> ItemNote:
+    item = test.item
+    return ItemNote(
+        index=test.index,
+        item_id=test.id,
+        status="error",
+        error=clip(f"{test.error.phase} · {test.error}") if test.error else None,
+        query=clip(item.query) if item else None,
+    )
+
+
 def _domain(values: list[float], threshold: float | None, higher_is_better: bool) -> tuple[float, float]:
     """The plotted range: [0, 1] for higher-is-better scores inside it, else the data's own span."""
     marks = [*values, *([threshold] if threshold is not None else [])]
@@ -222,6 +233,10 @@ class Scorecard:
         self.metrics: dict[str, MetricCard] = {
             name: _card(summary, pairs[name], worst) for name, summary in result.summary.items()
         }
+        failed = [test for test in result.results if test.error is not None]
+        self.failed_items: list[ItemNote] = [_failure(test) for test in failed[:worst]]
+        """The first items whose input or task failed (their metrics did not run)."""
+        self.more_failed_items = len(failed) - len(self.failed_items)
 
     @functools.cached_property
     def facts(self) -> dict[str, str]:

@@ -72,6 +72,26 @@ def _worst_table(metric: MetricCard) -> Any:
     return table
 
 
+def _failed_table(card: Scorecard) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    more = f" (and {card.more_failed_items} more)" if card.more_failed_items else ""
+    table = Table(
+        title=f"failed items: no metric ran{more}",
+        title_justify="left",
+        expand=True,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("item", no_wrap=True, max_width=18)
+    table.add_column("error", ratio=1)
+    for note in card.failed_items[:_TERMINAL_WORST]:
+        table.add_row(Text(note.item_id or f"#{note.index}"), Text(note.error or ""))
+    return table
+
+
 def scorecard_renderable(card: Scorecard) -> Any:
     """The scorecard as rich renderables: metric table, run line, worst items of failing metrics."""
     from rich.console import Group
@@ -83,6 +103,8 @@ def scorecard_renderable(card: Scorecard) -> Any:
         f"task errors {facts['task errors']} · metric errors {counts.get('metric_errors', 0)} · {facts['duration']}"
     )
     parts: list[Any] = [_metrics_table(card), Text(line)]
+    if card.failed_items:
+        parts.append(_failed_table(card))
     for metric in card.metrics.values():
         if metric.errors or any(note.passed is False for note in metric.worst):
             parts.append(_worst_table(metric))

@@ -134,3 +134,24 @@ def test_ten_thousand_items_stay_bounded():
     assert len(page) < 60_000, len(page)
     assert page.count("<circle") == 0 and STRIP_LIMIT < 10_000 and "… and 6 more errors" in page
     assert len(render_text(card)) < 10_000
+
+
+def test_failed_items_and_metrics_without_scores():
+    def flaky(item):
+        if item.query.startswith("bad"):
+            raise ConnectionError(f"endpoint down for {item.query} <again>")
+        return {"actual_output": "x"}
+
+    items = [{"id": f"bad{i}", "query": f"bad {i}"} for i in range(7)] + [{"id": "ok", "query": "fine"}]
+    result = evaluation_runner(items, [ExactMatch(), Latency()], "flaky", task=flaky, show_progress=False)
+    card = result.to_scorecard(worst=3)
+    assert [n.item_id for n in card.failed_items] == ["bad0", "bad1", "bad2"] and card.more_failed_items == 4
+    assert "task · ConnectionError: endpoint down for bad 0" in card.failed_items[0].error
+    exact = card.metrics["exact_match"]
+    assert exact.summary.count == 0 and exact.summary.errors == 1  # 'ok' has no expected_output
+    assert exact.cells()["mean"] == "-" and exact.worst == [] and exact.values == []
+    page = card.to_html()
+    assert "Failed items" in page and "… and 4 more" in page and "&lt;again&gt;" in page
+    text = render_text(card)
+    assert "failed items: no metric ran (and 4 more)" in text and "bad0" in text
+    assert card.facts["success rate"] == "0%" and card.facts["task errors"] == "7"
