@@ -179,7 +179,7 @@ def _domain(values: list[float], threshold: float | None, higher_is_better: bool
     if low == high:
         return low - 0.5, high + 0.5
     pad = (high - low) * 0.05
-    return low - pad, high + pad
+    return (low - pad if low < 0 else max(0.0, low - pad)), high + pad
 
 
 def _histogram(values: list[float], domain: tuple[float, float]) -> Histogram:
@@ -249,7 +249,7 @@ class Scorecard:
             ("run id", result.run_id),
             ("started", result.timestamp),
             ("dataset", str(meta.get("dataset_name") or "-")),
-            ("items", str(counts.get("items", len(result.results)))),
+            ("items", f"{counts.get('items', len(result.results)):,}"),
             ("success rate", fmt(result.success_rate, "{:.0%}")),
             ("pass rate (all metrics)", fmt(result.pass_rate, "{:.0%}")),
             ("task errors", str(counts.get("task_errors", 0))),
