@@ -1,4 +1,4 @@
-"""The ``axionlike`` command line: demo, run, cache, runs."""
+"""The ``axionlike`` command line: demo, run, cache, runs, scorecard, compare."""
 
 from __future__ import annotations
 
@@ -64,6 +64,31 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scorecard(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from axionlike.results import EvaluationResult
+
+    card = EvaluationResult.load(args.result).to_scorecard()
+    Console().print(card)
+    if args.html:
+        print(f"scorecard written to {card.save(args.html)}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from axionlike.results import EvaluationResult
+
+    baseline, current = EvaluationResult.load(args.baseline), EvaluationResult.load(args.current)
+    comparison = current.compare(baseline, confidence=args.confidence, seed=args.seed)
+    Console().print(comparison)
+    if args.html:
+        print(f"comparison written to {comparison.save(args.html)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="axionlike", description="Evaluation experiments for LLM applications.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("name", nargs="?", help="the run (experiment) to show")
     runs.add_argument("--results-dir", default=".axionlike", help="where runs are stored (default: .axionlike)")
     runs.set_defaults(handler=_runs)
+    scorecard = commands.add_parser("scorecard", help="show the scorecard of a saved result")
+    scorecard.add_argument("result", help="a result JSON file")
+    scorecard.add_argument("--html", help="also write the scorecard as a standalone HTML page")
+    scorecard.set_defaults(handler=_scorecard)
+
+    compare = commands.add_parser("compare", help="compare two saved results, metric by metric")
+    compare.add_argument("baseline", help="the baseline result JSON file (A)")
+    compare.add_argument("current", help="the result JSON file to compare with it (B)")
+    compare.add_argument("--html", help="also write the comparison as a standalone HTML page")
+    compare.add_argument("--confidence", type=float, default=0.95, help="bootstrap interval level (default 0.95)")
+    compare.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    compare.set_defaults(handler=_compare)
     return parser
 
 

@@ -1,5 +1,6 @@
 """Evaluation results: scores, per-item results, run results and their summaries."""
 
+from axionlike.results._compare import Comparison, MetricComparison, PairedDifference
 from axionlike.results._models import (
     ErrorInfo,
     EvaluationResult,
@@ -8,5 +9,18 @@ from axionlike.results._models import (
     TestResult,
     Usage,
 )
+from axionlike.results._scorecard import MetricCard, Scorecard
 
-__all__ = ["ErrorInfo", "EvaluationResult", "MetricScore", "MetricSummary", "TestResult", "Usage"]
+__all__ = [
+    "Comparison",
+    "ErrorInfo",
+    "EvaluationResult",
+    "MetricCard",
+    "MetricComparison",
+    "MetricScore",
+    "MetricSummary",
+    "PairedDifference",
+    "Scorecard",
+    "TestResult",
+    "Usage",
+]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from axionlike.dataset import DatasetItem
+
+if TYPE_CHECKING:
+    from axionlike.results._compare import Comparison
+    from axionlike.results._scorecard import Scorecard
 
 Phase = Literal["input", "task", "metric", "aggregate"]
 ScoreStatus = Literal["scored", "error", "skipped"]
@@ -184,6 +188,27 @@ class EvaluationResult(BaseModel):
         from axionlike.results._dataframe import to_dataframe
 
         return to_dataframe(self, layout)
+
+    def to_scorecard(self, output_path: str | Path | None = None, *, worst: int = 5) -> Scorecard:
+        """The run's ``Scorecard``: HTML in a notebook, tables in a terminal.
+
+        With ``output_path``, also write it there as a standalone HTML page (no network
+        resources). ``worst`` caps the items listed per metric.
+        """
+        from axionlike.results._scorecard import Scorecard
+
+        card = Scorecard(self, worst=worst)
+        if output_path is not None:
+            card.save(output_path)
+        return card
+
+    def compare(
+        self, baseline: EvaluationResult, *, confidence: float = 0.95, resamples: int = 2000, seed: int = 0
+    ) -> Comparison:
+        """This run against ``baseline``: a ``Comparison`` per metric, paired over shared item ids."""
+        from axionlike.results._compare import Comparison
+
+        return Comparison(self, baseline, confidence=confidence, resamples=resamples, seed=seed)
 
     def to_json(self) -> str:
         """The whole result as JSON; ``from_json`` restores it exactly."""

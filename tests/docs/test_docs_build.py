@@ -1,0 +1,38 @@
+"""The documentation site builds with ``mkdocs build --strict``, offline."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_mkdocs_build_strict(tmp_path):
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(site),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    reference = (site / "reference" / "results" / "index.html").read_text(encoding="utf-8")
+    for name in ("EvaluationResult", "to_scorecard", "Scorecard", "Comparison"):
+        assert name in reference, name
+    for page in ("evaluation-runner", "metrics", "caching", "tracing", "api-runner", "grading", "pytest-plugin", "cli"):
+        assert (site / page / "index.html").exists(), page
+    assert "fonts.googleapis.com" not in (site / "index.html").read_text(encoding="utf-8")

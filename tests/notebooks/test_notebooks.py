@@ -1,0 +1,95 @@
+"""Every notebook in notebooks/ runs top to bottom on a real Jupyter kernel, offline.
+
+The kernel is this interpreter (a kernelspec written into a temporary JUPYTER_PATH that
+runs ``sys.executable -m ipykernel_launcher``) and imports this checkout of axionlike.
+Notebooks added to notebooks/ are picked up automatically.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+KERNEL = "axionlike-test"
+
+#: Text some notebooks must show once executed (beyond the checks every notebook gets).
+EXPECTED = {
+    "01_quickstart.ipynb": ["success rate: 100%", "support bot quickstart", "written: quickstart_scorecard.html"],
+    "02_task_and_mapping.ipynb": [
+        "task calls: 20\n",
+        "'task': {'hits': 20, 'misses': 0",
+        "exact_match              better",
+        "latency                  worse",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def kernel_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("jupyter")
+    spec = root / "kernels" / KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "axionlike tests",
+                "language": "python",
+                "env": {"PYTHONPATH": str(ROOT)},
+            }
+        )
+    )
+    return root
+
+
+def outputs_text(book) -> str:
+    parts = []
+    for cell in book.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            for kind in ("text/plain", "text/html"):
+                parts.append(output.get("data", {}).get(kind, ""))
+    return "\n".join(parts)
+
+
+def test_there_are_notebooks():
+    assert {"01_quickstart.ipynb", "02_task_and_mapping.ipynb"} <= {p.name for p in NOTEBOOKS}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs(path):
+    book = nbformat.read(path, as_version=4)
+    nbformat.validate(book)
+    for cell in book.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip the outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_top_to_bottom(path, kernel_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
+    book = nbformat.read(path, as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell("import sys, axionlike\nprint(sys.executable)\nprint(axionlike.__file__)"))
+    NotebookClient(
+        book, kernel_name=KERNEL, timeout=300, startup_timeout=120, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    interpreter, package = code[-1].outputs[0]["text"].split()
+    assert Path(interpreter) == Path(sys.executable) and Path(package) == ROOT / "axionlike" / "__init__.py"
+
+    text = outputs_text(book)
+    source = "\n".join(c.source for c in code)
+    if "to_scorecard(" in source:
+        assert 'class="axl axl-scorecard"' in text
+    if ".compare(" in source:
+        assert 'class="axl axl-compare"' in text
+    for expected in EXPECTED.get(path.name, []):
+        assert expected in text, f"{path.name}: {expected!r} not in the outputs"
