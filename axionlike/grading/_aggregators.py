@@ -169,9 +169,9 @@ class CallableAggregator(Aggregator):
     fn: Callable[[dict[str, float]], Any] = Field(exclude=True)
 
     def combine(self, scores: dict[str, float]) -> MetricResult:
-        from axionlike.grading._graders import to_result
+        from axionlike.runners._executors._native import to_metric_result
 
-        return to_result(self.fn(dict(scores)), self.name)
+        return to_metric_result(self.fn(dict(scores)), self.name)
 
 
 def as_aggregator(value: Any) -> Aggregator:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from axionlike._exceptions import ConfigurationError, MappingError, MetricError, MissingFieldsError
+from axionlike._exceptions import ConfigurationError, MappingError, MissingFieldsError
 from axionlike.dataset import DatasetItem
 from axionlike.grading._mapping import Mapper, apply_mapper
 from axionlike.metrics import MetricResult
@@ -77,26 +77,6 @@ def _qualname(obj: Any) -> str:
     return f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', type(obj).__name__)}"
 
 
-def to_result(value: Any, name: str) -> MetricResult:
-    """A grader's or aggregator function's return value as a MetricResult (number, bool, dict, score object)."""
-    if isinstance(value, Mapping):
-        if "score" not in value:
-            raise MetricError(f"grader '{name}' returned a dict without 'score' (keys: {', '.join(map(str, value))})")
-        rest = {k: v for k, v in value.items() if k not in ("score", "reason", "explanation", "metadata")}
-        value = MetricResult(
-            score=value["score"],
-            explanation=value.get("reason", value.get("explanation")),
-            metadata={**rest, **(value.get("metadata") or {})},
-        )
-    elif not isinstance(value, (MetricResult, bool, int, float)) and hasattr(value, "score"):
-        value = MetricResult(
-            score=value.score,
-            explanation=getattr(value, "reason", None),
-            metadata=dict(getattr(value, "metadata", None) or {}),
-        )
-    return to_metric_result(value, name)
-
-
 async def call_with_kwargs(fn: Any, kwargs: dict[str, Any]) -> Any:
     """Call ``fn(**kwargs)``: awaited if async, in a worker thread if sync."""
     if is_async_callable(fn):
@@ -148,7 +128,7 @@ class BoundGrader:
         kwargs = apply_mapper(item.get(SAMPLE_FIELD), self.mapper, label=label, grader=self.name)
         if self.executor is None:
             fn = getattr(self.grader, "aevaluate", None) or self.grader
-            return to_result(await call_with_kwargs(fn, kwargs), self.name)
+            return to_metric_result(await call_with_kwargs(fn, kwargs), self.name)
         assert self.inner is not None
         try:
             metric_item = DatasetItem.model_validate({**kwargs, "id": item.id})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from axionlike._exceptions import MetricError
@@ -15,21 +16,39 @@ from axionlike.runners._task_phase import is_async_callable
 
 
 def to_metric_result(value: Any, metric_name: str) -> MetricResult:
-    """Accept a MetricResult, a number or a bool; reject anything else with a clear error."""
-    if isinstance(value, MetricResult):
-        result = value
-    elif isinstance(value, (bool, int, float)):
-        result = MetricResult(score=float(value))
-    elif isinstance(value, dict) and "score" in value:
-        result = MetricResult.model_validate(value)
-    else:
+    """What a metric, grader or scoring function returned, as a MetricResult.
+
+    Accepts a MetricResult, a number or bool, a mapping with ``score`` (and optionally
+    ``reason``/``explanation`` and ``metadata``; other keys become metadata), or an object
+    with ``.score`` (and ``.reason``). Anything else, or a non-finite score, is an error.
+    """
+    if isinstance(value, Mapping):
+        if "score" not in value:
+            raise MetricError(
+                f"metric '{metric_name}' returned a mapping without 'score' (keys: {', '.join(map(str, value))})"
+            )
+        rest = {k: v for k, v in value.items() if k not in ("score", "reason", "explanation", "metadata")}
+        value = MetricResult(
+            score=value["score"],
+            explanation=value.get("reason", value.get("explanation")),
+            metadata={**rest, **(value.get("metadata") or {})},
+        )
+    elif not isinstance(value, (MetricResult, bool, int, float)) and hasattr(value, "score"):
+        value = MetricResult(
+            score=value.score,
+            explanation=getattr(value, "reason", None),
+            metadata=dict(getattr(value, "metadata", None) or {}),
+        )
+    if isinstance(value, (bool, int, float)):
+        value = MetricResult(score=float(value))
+    if not isinstance(value, MetricResult):
         raise MetricError(
             f"metric '{metric_name}' returned {type(value).__name__} {value!r:.60}; "
             "expected a number, a bool or a MetricResult"
         )
-    if not math.isfinite(result.score):
-        raise MetricError(f"metric '{metric_name}' returned a non-finite score ({result.score})")
-    return result
+    if not math.isfinite(value.score):
+        raise MetricError(f"metric '{metric_name}' returned a non-finite score ({value.score})")
+    return value
 
 
 class NativeExecutor:
