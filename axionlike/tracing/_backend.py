@@ -125,8 +125,6 @@ class RecordedSpan(Span):
         """Metadata plus the attributes that are not generation fields, made safe."""
         extra = {k: v for k, v in self.attributes.items() if k not in LLM_ATTRIBUTES}
         merged = {**self.metadata, **extra}
-        if self.is_generation and "cached_tokens" in self.attributes:
-            merged["cached_tokens"] = self.attributes["cached_tokens"]
         if self.error:
             merged["error"] = self.error
         return self.tracer.payload(merged) if merged else None
@@ -141,6 +139,8 @@ class BackendTracer(Tracer):
 
     enabled = True
     name = "backend"
+    sdk_loggers: tuple[str, ...] = ()
+    """Prefixes of the loggers through which the SDK reports failures."""
 
     def __init__(self, *, flush_timeout: float = 5.0, max_field_chars: int = 10_000) -> None:
         self.flush_timeout = flush_timeout

@@ -15,9 +15,10 @@ from axionlike.tracing._tracer import Tracer, get_tracer, set_tracer
 
 MODES = ("noop", "langfuse", "opik")
 
-# Loggers through which the SDKs report export failures. While a backend is installed
-# their warnings and errors are folded into the tracer's one warning instead of
-# repeating for every batch. Opik logs through its own handlers (no propagation).
+# Loggers through which the SDKs report export failures. Their warnings and errors are
+# folded into one warning per tracer instead of repeating for every batch; a record is
+# charged to the latest tracer of its SDK (the SDK's threads may outlive a replaced
+# tracer). Opik logs through its own handlers (no propagation), so the fold sits there.
 _SDK_LOGGERS = (
     "langfuse",
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
@@ -25,40 +26,36 @@ _SDK_LOGGERS = (
     "opentelemetry.sdk._shared_internal",
     "opentelemetry.sdk.trace.export",
 )
-_OPIK_ROOT_LOGGER = "opik"
 
 
 class _FoldIntoOneWarning(logging.Filter):
-    """Turns an SDK's failure records into the tracer's single warning."""
+    """Turns an SDK's failure records into its tracer's single warning."""
 
-    def __init__(self, tracer: BackendTracer) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.tracer = tracer
+        self.latest: dict[str, BackendTracer] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING or get_tracer() is not self.tracer:
+        if record.levelno < logging.WARNING:
             return True
-        self.tracer.report_failure(f"{record.name}: {record.getMessage()}")
-        return False
+        for prefix, tracer in self.latest.items():
+            if record.name.startswith(prefix):
+                tracer.report_failure(f"{record.name}: {record.getMessage()}")
+                return False
+        return True
 
 
-_installed: list[tuple[logging.Filterer, logging.Filter]] = []
+_FOLD = _FoldIntoOneWarning()
 
 
 def _fold_sdk_logs(tracer: BackendTracer) -> None:
-    _release_sdk_logs()
-    folder = _FoldIntoOneWarning(tracer)
     targets: list[logging.Filterer] = [logging.getLogger(name) for name in _SDK_LOGGERS]
-    targets += logging.getLogger(_OPIK_ROOT_LOGGER).handlers
+    targets += logging.getLogger("opik").handlers
     for target in targets:
-        target.addFilter(folder)
-        _installed.append((target, folder))
-
-
-def _release_sdk_logs() -> None:
-    while _installed:
-        target, folder = _installed.pop()
-        target.removeFilter(folder)
+        if _FOLD not in target.filters:
+            target.addFilter(_FOLD)
+    for prefix in tracer.sdk_loggers:
+        _FOLD.latest[prefix] = tracer
 
 
 def _require(mode: str) -> None:
@@ -120,7 +117,6 @@ def configure_tracing(
     register_sensitive_fields(sensitive_fields)
     # The previous backend goes first: the SDKs keep per-key singletons that a new
     # client with the same keys would otherwise share with the one being shut down.
-    _release_sdk_logs()
     set_tracer(Tracer()).shutdown()
     if chosen == "noop":
         return get_tracer()

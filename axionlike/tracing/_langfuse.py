@@ -48,6 +48,7 @@ class LangfuseTracer(BackendTracer):
     """
 
     name = "Langfuse"
+    sdk_loggers = ("langfuse", "opentelemetry")
 
     def __init__(self, *, flush_timeout: float = 5.0, max_field_chars: int = 10_000, **options: Any) -> None:
         super().__init__(flush_timeout=flush_timeout, max_field_chars=max_field_chars)

@@ -52,6 +52,7 @@ class OpikTracer(BackendTracer):
     """
 
     name = "Opik"
+    sdk_loggers = ("opik",)
 
     def __init__(self, *, flush_timeout: float = 5.0, max_field_chars: int = 10_000, **options: Any) -> None:
         super().__init__(flush_timeout=flush_timeout, max_field_chars=max_field_chars)
