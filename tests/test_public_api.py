@@ -16,6 +16,7 @@ PACKAGES = [
     "axionlike.results",
     "axionlike.cache",
     "axionlike.tracing",
+    "axionlike.testing",
 ]
 
 
