@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -185,6 +186,18 @@ class TraceCollector:
             }
             return json.dumps(data, default=str)
 
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind arrived (Opik records counted once per id)."""
+        with self._lock:
+            return {
+                "langfuse_spans": len(self.langfuse_spans),
+                "langfuse_scores": len(self.langfuse_scores),
+                "opik_traces": len(self.opik_traces),
+                "opik_spans": len(self.opik_spans),
+                "opik_feedback": len(self.opik_feedback),
+                "requests": len(self.requests),
+            }
+
     # -- handling ----------------------------------------------------------------
     def _dispatch(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         with self._lock:
@@ -242,3 +255,19 @@ class TraceCollector:
     def _upsert(store: dict[str, dict[str, Any]], record_id: str, fields: dict[str, Any]) -> None:
         record = store.setdefault(record_id, {"id": record_id})
         record.update({k: v for k, v in fields.items() if v is not None})
+
+
+def main() -> None:
+    """Run a collector in its own process: print its URL, serve until stdin closes, print counts.
+
+    Benchmarks use this so that decoding what the SDKs send does not compete with the
+    evaluation for the interpreter: ``python -m axionlike.testing._trace_collector``.
+    """
+    with TraceCollector() as collector:
+        print(collector.url, flush=True)
+        sys.stdin.read()
+        print(json.dumps(collector.counts()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -65,6 +65,8 @@ class LangfuseTracer(BackendTracer):
 
         self._otel_context = otel_context
         self._provider = TracerProvider()
+        if not os.environ.get("LANGFUSE_FLUSH_AT"):
+            options.setdefault("flush_at", 512)  # the SDK sends scores 15 per request otherwise
         self.client = Langfuse(tracer_provider=self._provider, **options)
 
     def _open(self, span: RecordedSpan) -> None:

@@ -10,10 +10,26 @@ along as feedback scores of the trace (a root) or of the span.
 from __future__ import annotations
 
 import os
+import random
+import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from axionlike.tracing._backend import BackendTracer, Payload, RecordedSpan
+
+
+def _uuid7() -> str:
+    """A UUIDv7 (the id format Opik requires) from the clock and ``random``.
+
+    Not from ``os.urandom`` as the SDK's helper does: that call releases the GIL, and
+    while the SDK's sender threads are busy, taking it back costs up to a switch
+    interval (5 ms) per span. Ids need to be unique, not unpredictable.
+    """
+    millis = time.time_ns() // 1_000_000
+    rand = random.getrandbits(74)
+    value = (millis << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
 
 
 def _opik_dict(payload: Payload | None, key: str) -> dict[str, Any] | None:
@@ -57,15 +73,13 @@ class OpikTracer(BackendTracer):
     def __init__(self, *, flush_timeout: float = 5.0, max_field_chars: int = 10_000, **options: Any) -> None:
         super().__init__(flush_timeout=flush_timeout, max_field_chars=max_field_chars)
         import opik
-        from opik import id_helpers
 
         options.setdefault("_show_misconfiguration_message", False)
         options.setdefault("project_name", os.environ.get("OPIK_PROJECT_NAME") or "axionlike")
-        self._new_id = id_helpers.generate_id
         self.client = opik.Opik(**options)
 
     def _open(self, span: RecordedSpan) -> None:
-        span.span_id = self._new_id()
+        span.span_id = _uuid7()
         span.trace_id = span.parent.trace_id if span.parent is not None else span.span_id
 
     def _close(self, span: RecordedSpan) -> None:
