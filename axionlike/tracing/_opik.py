@@ -4,19 +4,23 @@ Ids are generated when a span opens (UUIDv7, as Opik requires) so that children 
 name their parent; the trace or span is logged once, complete, when it closes (no
 create-then-update round trip). The SDK queues the message and its background
 threads post JSON batches, so closing a span never waits on the network. Scores go
-along as feedback scores of the trace (a root) or of the span.
+along as feedback scores of the trace (a root) or of the span, handed to the SDK in
+batches (and at every flush).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from axionlike.tracing._backend import BackendTracer, Payload, RecordedSpan
+
+_SCORE_BATCH = 500
 
 
 def _uuid7() -> str:
@@ -77,6 +81,8 @@ class OpikTracer(BackendTracer):
         options.setdefault("_show_misconfiguration_message", False)
         options.setdefault("project_name", os.environ.get("OPIK_PROJECT_NAME") or "axionlike")
         self.client = opik.Opik(**options)
+        self._scores: dict[str, list[dict[str, Any]]] = {"trace": [], "span": []}
+        self._scores_lock = threading.Lock()
 
     def _open(self, span: RecordedSpan) -> None:
         span.span_id = _uuid7()
@@ -94,9 +100,7 @@ class OpikTracer(BackendTracer):
             "metadata": _opik_dict(metadata, "metadata"),
         }
         if span.scores:
-            common["feedback_scores"] = [
-                {"name": name, "value": value, "reason": comment} for name, value, comment in span.scores
-            ]
+            self._queue_scores(span)
         if span.error:
             exception_type, _, message = span.error.partition(": ")
             common["error_info"] = {"exception_type": exception_type, "message": message, "traceback": ""}
@@ -121,8 +125,32 @@ class OpikTracer(BackendTracer):
             **kwargs,
         )
 
+    def _queue_scores(self, span: RecordedSpan) -> None:
+        """Collect feedback scores and hand them to the SDK in batches (one call per batch)."""
+        kind = "trace" if span.parent is None else "span"
+        scores = [
+            {"id": span.span_id if kind == "span" else span.trace_id, "name": n, "value": v, "reason": c}
+            for n, v, c in span.scores
+        ]
+        with self._scores_lock:
+            self._scores[kind].extend(scores)
+            full = len(self._scores[kind]) >= _SCORE_BATCH
+        if full:
+            self._send_scores()
+
+    def _send_scores(self) -> None:
+        with self._scores_lock:
+            traces, spans = self._scores["trace"], self._scores["span"]
+            self._scores = {"trace": [], "span": []}
+        if traces:
+            self.client.log_traces_feedback_scores(traces)
+        if spans:
+            self.client.log_spans_feedback_scores(spans)
+
     def _flush(self, timeout: float) -> bool:
+        self._send_scores()
         return self.client.flush(timeout=max(1, round(timeout)))
 
     def _shutdown(self, timeout: float) -> None:
+        self._send_scores()
         self.client.end(timeout=max(1, round(timeout)), flush=not self.failing)
