@@ -66,7 +66,10 @@ class Payload:
     def structure(self) -> Any:
         """The payload as JSON values (parsed back once, when a backend asks)."""
         if self.value is None:
-            self.value = json.loads(self.text)
+            try:
+                self.value = json.loads(self.text)
+            except ValueError:  # a secret masked inside a bare JSON number
+                self.value = self.text
         return self.value
 
 
