@@ -128,7 +128,7 @@ def main() -> None:
 def collector_process() -> Iterator[tuple[str, dict[str, int]]]:
     """A TraceCollector in its own process (so decoding does not compete for our GIL)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "axionlike.testing._trace_collector"],
+        [sys.executable, "-c", "from axionlike.testing._trace_collector import main; main()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

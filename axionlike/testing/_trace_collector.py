@@ -261,7 +261,7 @@ def main() -> None:
     """Run a collector in its own process: print its URL, serve until stdin closes, print counts.
 
     Benchmarks use this so that decoding what the SDKs send does not compete with the
-    evaluation for the interpreter: ``python -m axionlike.testing._trace_collector``.
+    evaluation for the interpreter (see bench/tracing_overhead.py).
     """
     with TraceCollector() as collector:
         print(collector.url, flush=True)

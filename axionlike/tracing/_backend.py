@@ -2,9 +2,10 @@
 
 A backend tracer turns each ``span()`` into a ``RecordedSpan``: its parent comes from
 the ``current_span`` context variable (never from state on the tracer), its payloads
-are redacted and truncated before any SDK sees them, and every SDK call is guarded so
-that a broken backend is reported once in the log and never reaches the evaluation.
-The only place an evaluation waits on an exporter is ``flush``, bounded by a timeout.
+are redacted and truncated before any SDK sees them, ended spans are handed to the SDK
+by a worker thread, and every SDK call is guarded so that a broken backend is reported
+once in the log and never reaches the evaluation. The only place an evaluation waits
+on an exporter is ``flush``, bounded by a timeout.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import queue
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -78,6 +80,7 @@ class RecordedSpan(Span):
 
     __slots__ = (
         "attributes",
+        "end_time",
         "error",
         "handle",
         "input",
@@ -99,6 +102,7 @@ class RecordedSpan(Span):
         self.kind = kind
         self.parent = parent
         self.start_time = datetime.now(UTC)
+        self.end_time: datetime | None = None
         self.input: Payload | None = None
         self.output: Payload | None = None
         self.metadata: dict[str, Any] = {}
@@ -151,6 +155,24 @@ class BackendTracer(Tracer):
         self._warned = False
         self._warn_lock = threading.Lock()
         self._flusher: threading.Thread | None = None
+        # Ended spans go to the SDK from one worker thread, so that the evaluation's
+        # thread never waits on the SDK's own locks and batching.
+        self._closing: queue.SimpleQueue[RecordedSpan | threading.Event | None] = queue.SimpleQueue()
+        self._closer = threading.Thread(target=self._close_ended, name=f"axionlike-{self.name}-spans", daemon=True)
+        self._closer.start()
+
+    def _close_ended(self) -> None:
+        while (entry := self._closing.get()) is not None:
+            if isinstance(entry, threading.Event):
+                entry.set()
+            else:
+                self._guard(self._close, entry)
+
+    def _drain(self) -> None:
+        """Wait until every span ended so far has been handed to the SDK."""
+        marker = threading.Event()
+        self._closing.put(marker)
+        marker.wait()
 
     # -- spans -------------------------------------------------------------------
     def payload(self, raw: Any) -> Payload | None:
@@ -183,7 +205,8 @@ class BackendTracer(Tracer):
             raise
         finally:
             current_span.reset(token)
-            self._guard(self._close, record)
+            record.end_time = datetime.now(UTC)
+            self._closing.put(record)
 
     def _open(self, span: RecordedSpan) -> None:
         raise NotImplementedError
@@ -223,6 +246,7 @@ class BackendTracer(Tracer):
 
         def run() -> None:
             try:
+                self._drain()
                 outcome.append(self._flush(timeout))
             except Exception as exc:
                 self.report_failure(f"flush failed: {type(exc).__name__}: {exc}")
@@ -252,7 +276,13 @@ class BackendTracer(Tracer):
         down in the background.
         """
         timeout = self.flush_timeout if timeout is None else timeout
-        stopper = threading.Thread(target=self._guard, args=(self._shutdown, timeout), daemon=True)
+        self._closing.put(None)
+
+        def stop() -> None:
+            self._closer.join()
+            self._guard(self._shutdown, timeout)
+
+        stopper = threading.Thread(target=stop, daemon=True)
         stopper.start()
         stopper.join(0 if self.failing else timeout)
 

@@ -131,7 +131,7 @@ class LangfuseTracer(BackendTracer):
                 attributes[_COST] = json.dumps({"total": float(values["cost"])})
         if attributes:
             otel_span.set_attributes(attributes)
-        otel_span.end()
+        otel_span.end(end_time=int(span.end_time.timestamp() * 1e9) if span.end_time else None)
         for name, value, comment in span.scores:
             self.client.create_score(
                 name=name,

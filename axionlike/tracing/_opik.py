@@ -15,7 +15,6 @@ import random
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from axionlike.tracing._backend import BackendTracer, Payload, RecordedSpan
@@ -89,12 +88,11 @@ class OpikTracer(BackendTracer):
         span.trace_id = span.parent.trace_id if span.parent is not None else span.span_id
 
     def _close(self, span: RecordedSpan) -> None:
-        end_time = datetime.now(UTC)
         metadata = span.extra_metadata()
         common: dict[str, Any] = {
             "name": span.name,
             "start_time": span.start_time,
-            "end_time": end_time,
+            "end_time": span.end_time,
             "input": _opik_dict(span.input, "input"),
             "output": _opik_dict(span.output, "output"),
             "metadata": _opik_dict(metadata, "metadata"),
