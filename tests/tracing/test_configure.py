@@ -105,3 +105,20 @@ def test_collector_merges_the_opik_sdk_update_path(collector, point_sdk):
     paths = {(method, path.rsplit("/", 1)[-1]) for method, path in collector.requests}
     assert {("PATCH", trace_id), ("POST", "batch")} <= paths  # the update is a PATCH, often sent first
     assert os.environ["OPIK_URL_OVERRIDE"].startswith(collector.url)
+
+
+def test_reconfiguring_langfuse_with_the_same_key_reaches_the_new_endpoint(monkeypatch):
+    """The SDK caches one client per public key; a new configure_tracing must not reuse a dead one."""
+    from axionlike.dataset import DatasetItem
+    from axionlike.metrics import ExactMatch
+    from axionlike.runners import evaluation_runner
+
+    item = [DatasetItem(id="1", actual_output="a", expected_output="a")]
+    with TraceCollector() as first, TraceCollector() as second:
+        for collector in (first, second):
+            for key, value in collector.langfuse_env(public_key="pk-lf-same-key").items():
+                monkeypatch.setenv(key, value)
+            configure_tracing("langfuse")
+            evaluation_runner(item, [ExactMatch()], f"run at {collector.port}", show_progress=False)
+        assert [s["name"] for s in first.langfuse_spans if s["parent_span_id"] is None] == [f"run at {first.port}"]
+        assert [s["name"] for s in second.langfuse_spans if s["parent_span_id"] is None] == [f"run at {second.port}"]
