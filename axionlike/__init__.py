@@ -25,6 +25,7 @@ _EXPORTS = {
     "EvaluationResult": "axionlike.results",
     "MetricScore": "axionlike.results",
     "TestResult": "axionlike.results",
+    "configure_tracing": "axionlike.tracing",
     "AxionlikeError": "axionlike._exceptions",
     "ConfigurationError": "axionlike._exceptions",
     "EvaluationAbortedError": "axionlike._exceptions",

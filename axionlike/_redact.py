@@ -31,9 +31,12 @@ _lock = threading.Lock()
 
 def register_secret(value: str | None) -> None:
     """Treat ``value`` as a secret from now on (ignored when empty or very short)."""
+    global _version
     if value and len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
-            _registered.add(value)
+            if value not in _registered:
+                _registered.add(value)
+                _version += 1
 
 
 def register_sensitive_fields(names: Iterable[str]) -> None:
@@ -45,11 +48,26 @@ def register_sensitive_fields(names: Iterable[str]) -> None:
 _sensitive_keys: set[str] = set()
 
 
+# The secret list is rebuilt only when the environment or the registered set changes:
+# redaction runs on every span payload, and decoding the environment each time costs
+# tens of microseconds. The raw environment dict compares in well under a microsecond.
+_version = 0
+_cache: tuple[dict[Any, Any], int, list[str]] | None = None
+
+
 def _known_secrets() -> list[str]:
-    from_env = [v for k, v in os.environ.items() if _SECRET_ENV.search(k) and len(v) >= _MIN_SECRET_LENGTH]
+    global _cache
+    raw = getattr(os.environ, "_data", None)
+    cached = _cache
+    if raw is not None and cached is not None and cached[1] == _version and cached[0] == raw:
+        return cached[2]
     with _lock:
-        values = set(from_env) | _registered
-    return sorted(values, key=len, reverse=True)
+        version = _version
+        from_env = [v for k, v in os.environ.items() if _SECRET_ENV.search(k) and len(v) >= _MIN_SECRET_LENGTH]
+        secrets = sorted(set(from_env) | _registered, key=len, reverse=True)
+        if raw is not None:
+            _cache = (dict(raw), version, secrets)
+    return secrets
 
 
 def redact(text: str) -> str:

@@ -18,6 +18,7 @@ PACKAGES = [
     "axionlike.tracing",
     "axionlike.grading",
     "axionlike.integrations.reward",
+    "axionlike.testing",
 ]
 
 

@@ -34,3 +34,11 @@ def test_recorded_errors_never_carry_a_key():
     result = evaluation_runner([DatasetItem(id="1", query="q")], [ExactMatch()], "r", task=task, show_progress=False)
     assert "sk-live-0123456789" not in result.to_json()
     assert MASK in result.results[0].error.message
+
+
+def test_secrets_added_after_a_redaction_are_still_masked(monkeypatch):
+    assert redact("nothing secret here") == "nothing secret here"
+    monkeypatch.setenv("LATE_SERVICE_TOKEN", "late-token-value-123")
+    assert redact("use late-token-value-123 now") == "use [REDACTED] now"
+    register_secret("late-registered-secret")
+    assert redact("x late-registered-secret y") == "x [REDACTED] y"

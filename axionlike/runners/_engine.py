@@ -239,7 +239,8 @@ class Engine:
         if cached is not None:
             return self._scored(bound, cached, latency=None, cached=True)
         started = time.perf_counter()
-        with self._span(desc.span_name, kind="metric", new_trace=self._separate_traces) as span:
+        span_input = self._metric_span_input(desc, item) if self.tracer.enabled else None
+        with self._span(desc.span_name, kind="metric", input=span_input, new_trace=self._separate_traces) as span:
             try:
                 outcome = await self._with_timeout(
                     bound.executor.execute(bound.metric, item), f"metric '{desc.name}'", item.id
@@ -254,6 +255,11 @@ class Engine:
                     score.metadata["trace_id"] = span.trace_id
         self.cache.put_score(bound, item, outcome)
         return score
+
+    @staticmethod
+    def _metric_span_input(desc: Any, item: DatasetItem) -> dict[str, Any]:
+        """What the metric reads, shown on its span: the item id and its fields."""
+        return {"item_id": item.id, **{f: item.get(f) for f in (*desc.required_fields, *desc.optional_fields)}}
 
     @property
     def _separate_traces(self) -> bool:

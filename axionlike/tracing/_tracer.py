@@ -1,9 +1,15 @@
-"""The tracing port: a Tracer opens spans; the current span lives in a context variable."""
+"""The tracing port: a Tracer opens spans; the current span lives in a context variable.
+
+The default tracer is a noop whose ``span`` returns one shared, stateless context
+manager, so an evaluation without tracing pays a few attribute look-ups per span.
+Backends (Langfuse, Opik) subclass ``Tracer``; they never keep a span stack on the
+instance: the parent of a new span is read from ``current_span``, which asyncio tasks
+and copied thread contexts each see separately.
+"""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any
 
@@ -24,16 +30,28 @@ class Span:
         """Attach a score to the span's trace (Langfuse score, Opik feedback)."""
 
 
+class _NoopSpanContext(AbstractContextManager[Span]):
+    """The context manager the noop tracer hands out: enters to the noop span."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> Span:
+        return _NOOP_SPAN
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 _NOOP_SPAN = Span()
+_NOOP_CONTEXT = _NoopSpanContext()
 current_span: ContextVar[Span | None] = ContextVar("axionlike_current_span", default=None)
 
 
 class Tracer:
-    """Noop tracer: the default. Backends override ``span`` and ``flush``."""
+    """Noop tracer: the default. Backends override ``span``, ``flush`` and ``shutdown``."""
 
     enabled = False
 
-    @contextlib.contextmanager
     def span(
         self,
         name: str,
@@ -42,12 +60,23 @@ class Tracer:
         input: Any = None,
         metadata: dict[str, Any] | None = None,
         new_trace: bool = False,
-    ) -> Iterator[Span]:
-        """Open a span under the current one (or a new trace when ``new_trace``)."""
-        yield _NOOP_SPAN
+    ) -> AbstractContextManager[Span]:
+        """Open a span under the current one (or a new trace when ``new_trace``).
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Send what is buffered, waiting at most ``timeout`` seconds."""
+        Args:
+            name: Span name (the root is the evaluation name; metrics ``<Class>.execute``).
+            kind: ``evaluation``, ``task``, ``metric``, ``llm`` (a generation) or ``span``.
+            input: What the step received; redacted and truncated by backends.
+            metadata: Extra key/values; redacted by backends.
+            new_trace: Start a new trace instead of nesting under the current span.
+        """
+        return _NOOP_CONTEXT
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Send what is buffered, waiting at most ``timeout`` seconds (backend default when None)."""
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Flush (bounded) and release the backend's threads and connections."""
 
 
 _tracer: Tracer = Tracer()

@@ -1,0 +1,290 @@
+"""What the Langfuse and Opik tracers share: span records, payload hygiene, failure policy.
+
+A backend tracer turns each ``span()`` into a ``RecordedSpan``: its parent comes from
+the ``current_span`` context variable (never from state on the tracer), its payloads
+are redacted and truncated before any SDK sees them, ended spans are handed to the SDK
+by a worker thread, and every SDK call is guarded so that a broken backend is reported
+once in the log and never reaches the evaluation. The only place an evaluation waits
+on an exporter is ``flush``, bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from axionlike._redact import MASK, is_secret_key, redact
+from axionlike.tracing._tracer import Span, Tracer, current_span
+
+logger = logging.getLogger("axionlike.tracing")
+
+# Attributes an LLM span sets (see llm/): they become the backend's generation fields.
+LLM_ATTRIBUTES = ("model", "prompt_tokens", "completion_tokens", "cached_tokens", "cost")
+GENERATION_KINDS = frozenset({"llm", "generation"})
+
+
+def _jsonable(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    return value
+
+
+def _mask_keys(value: Any) -> Any:
+    """A copy with the values of credential-named (or user-marked) keys masked."""
+    value = _jsonable(value)
+    if isinstance(value, Mapping):
+        return {k: MASK if isinstance(k, str) and is_secret_key(k) else _mask_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask_keys(v) for v in value]
+    return value
+
+
+class Payload:
+    """A span input/output/metadata made safe: keys masked, secrets redacted, size capped.
+
+    ``text`` is the JSON text (what Langfuse stores); ``value`` the structure (what
+    Opik stores), or the truncated text when the payload was cut.
+    """
+
+    __slots__ = ("text", "truncated", "value")
+
+    def __init__(self, raw: Any, max_chars: int) -> None:
+        text = redact(json.dumps(_mask_keys(raw), default=str, ensure_ascii=False))
+        self.truncated = len(text) > max_chars
+        if self.truncated:
+            text = f"{text[:max_chars]}... [truncated {len(text) - max_chars} chars]"
+            self.value: Any = text
+        else:
+            self.value = None
+        self.text = text
+
+    def structure(self) -> Any:
+        """The payload as JSON values (parsed back once, when a backend asks)."""
+        if self.value is None:
+            try:
+                self.value = json.loads(self.text)
+            except ValueError:  # a secret masked inside a bare JSON number
+                self.value = self.text
+        return self.value
+
+
+class RecordedSpan(Span):
+    """One open span of a backend tracer; the backend keeps its SDK object in ``handle``."""
+
+    __slots__ = (
+        "attributes",
+        "end_time",
+        "error",
+        "handle",
+        "input",
+        "kind",
+        "metadata",
+        "name",
+        "output",
+        "parent",
+        "scores",
+        "span_id",
+        "start_time",
+        "trace_id",
+        "tracer",
+    )
+
+    def __init__(self, tracer: BackendTracer, name: str, kind: str, parent: RecordedSpan | None) -> None:
+        self.tracer = tracer
+        self.name = name
+        self.kind = kind
+        self.parent = parent
+        self.start_time = datetime.now(UTC)
+        self.end_time: datetime | None = None
+        self.input: Payload | None = None
+        self.output: Payload | None = None
+        self.metadata: dict[str, Any] = {}
+        self.attributes: dict[str, Any] = {}
+        self.scores: list[tuple[str, float, str | None]] = []
+        self.error: str | None = None
+        self.handle: Any = None
+        self.trace_id: str | None = None
+        self.span_id: str | None = None
+
+    @property
+    def is_generation(self) -> bool:
+        """Whether the backend should show this span as an LLM generation."""
+        return self.kind in GENERATION_KINDS or "model" in self.attributes
+
+    def set_attributes(self, **attributes: Any) -> None:
+        self.attributes.update(attributes)
+
+    def set_output(self, output: Any) -> None:
+        self.output = self.tracer.payload(output)
+
+    def record_score(self, name: str, value: float | None, comment: str | None = None) -> None:
+        if value is not None:
+            self.scores.append((name, float(value), redact(comment) if comment else None))
+
+    def extra_metadata(self) -> Payload | None:
+        """Metadata plus the attributes that are not generation fields, made safe."""
+        extra = {k: v for k, v in self.attributes.items() if k not in LLM_ATTRIBUTES}
+        merged = {**self.metadata, **extra}
+        if self.error:
+            merged["error"] = self.error
+        return self.tracer.payload(merged) if merged else None
+
+
+class BackendTracer(Tracer):
+    """Base of the real backends: opens ``RecordedSpan``s and guards every SDK call.
+
+    Subclasses implement ``_open(span)`` (called when the span starts, parent known),
+    ``_close(span)`` (called when it ends), ``_flush(timeout)`` and ``_shutdown(timeout)``.
+    """
+
+    enabled = True
+    name = "backend"
+    sdk_loggers: tuple[str, ...] = ()
+    """Prefixes of the loggers through which the SDK reports failures."""
+
+    def __init__(self, *, flush_timeout: float = 5.0, max_field_chars: int = 10_000) -> None:
+        self.flush_timeout = flush_timeout
+        self.max_field_chars = max_field_chars
+        self._warned = False
+        self._warn_lock = threading.Lock()
+        self._flusher: threading.Thread | None = None
+        # Ended spans go to the SDK from one worker thread, so that the evaluation's
+        # thread never waits on the SDK's own locks and batching.
+        self._closing: queue.SimpleQueue[RecordedSpan | threading.Event | None] = queue.SimpleQueue()
+        self._closer = threading.Thread(target=self._close_ended, name=f"axionlike-{self.name}-spans", daemon=True)
+        self._closer.start()
+
+    def _close_ended(self) -> None:
+        while (entry := self._closing.get()) is not None:
+            if isinstance(entry, threading.Event):
+                entry.set()
+            else:
+                self._guard(self._close, entry)
+
+    def _drain(self) -> None:
+        """Wait until every span ended so far has been handed to the SDK."""
+        marker = threading.Event()
+        self._closing.put(marker)
+        marker.wait()
+
+    # -- spans -------------------------------------------------------------------
+    def payload(self, raw: Any) -> Payload | None:
+        """``raw`` made safe for a span (None stays None)."""
+        return None if raw is None else Payload(raw, self.max_field_chars)
+
+    @contextlib.contextmanager
+    def span(
+        self,
+        name: str,
+        *,
+        kind: str = "span",
+        input: Any = None,
+        metadata: dict[str, Any] | None = None,
+        new_trace: bool = False,
+    ) -> Iterator[Span]:
+        parent = current_span.get()
+        if new_trace or not isinstance(parent, RecordedSpan) or parent.tracer is not self:
+            parent = None
+        record = RecordedSpan(self, name, kind, parent)
+        record.input = self.payload(input)
+        if metadata:
+            record.metadata.update(metadata)
+        self._guard(self._open, record)
+        token = current_span.set(record)
+        try:
+            yield record
+        except BaseException as exc:
+            record.error = redact(f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            current_span.reset(token)
+            record.end_time = datetime.now(UTC)
+            self._closing.put(record)
+
+    def _open(self, span: RecordedSpan) -> None:
+        raise NotImplementedError
+
+    def _close(self, span: RecordedSpan) -> None:
+        raise NotImplementedError
+
+    # -- failure policy ----------------------------------------------------------
+    def _guard(self, call: Any, *args: Any) -> None:
+        try:
+            call(*args)
+        except Exception as exc:
+            self.report_failure(f"{type(exc).__name__}: {exc}")
+
+    def report_failure(self, detail: str) -> None:
+        """Log, once per tracer, that the backend is not taking traces."""
+        with self._warn_lock:
+            if self._warned:
+                return
+            self._warned = True
+        logger.warning(
+            "%s tracing reported a problem (%s); the evaluation goes on, traces may be incomplete",
+            self.name,
+            redact(detail)[:500],
+        )
+
+    # -- flush -------------------------------------------------------------------
+    def flush(self, timeout: float | None = None) -> None:
+        """Flush in a helper thread and wait at most ``timeout`` (default ``flush_timeout``).
+
+        A flush still running from an earlier call (a stuck backend) is not waited on again.
+        """
+        timeout = self.flush_timeout if timeout is None else timeout
+        if self._flusher is not None and self._flusher.is_alive():
+            return
+        outcome: list[bool] = []
+
+        def run() -> None:
+            try:
+                self._drain()
+                outcome.append(self._flush(timeout))
+            except Exception as exc:
+                self.report_failure(f"flush failed: {type(exc).__name__}: {exc}")
+                outcome.append(True)
+
+        self._flusher = threading.Thread(target=run, name=f"axionlike-{self.name}-flush", daemon=True)
+        self._flusher.start()
+        self._flusher.join(timeout)
+        if not outcome:
+            self.report_failure(f"flush did not finish within {timeout}s")
+        elif not outcome[0]:
+            self.report_failure("the backend did not accept every span")
+
+    def _flush(self, timeout: float) -> bool:
+        """Send what is buffered; True when the backend accepted everything."""
+        raise NotImplementedError
+
+    @property
+    def failing(self) -> bool:
+        """Whether the backend has already reported a problem (then nobody waits on it)."""
+        return self._warned
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Flush (bounded) and stop the SDK's threads, waiting at most ``timeout``.
+
+        A backend that already failed is stopped without waiting: its SDK threads wind
+        down in the background.
+        """
+        timeout = self.flush_timeout if timeout is None else timeout
+        self._closing.put(None)
+
+        def stop() -> None:
+            self._closer.join()
+            self._guard(self._shutdown, timeout)
+
+        stopper = threading.Thread(target=stop, daemon=True)
+        stopper.start()
+        stopper.join(0 if self.failing else timeout)
+
+    def _shutdown(self, timeout: float) -> None:
+        raise NotImplementedError
