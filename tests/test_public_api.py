@@ -16,6 +16,8 @@ PACKAGES = [
     "axionlike.results",
     "axionlike.cache",
     "axionlike.tracing",
+    "axionlike.llm",
+    "axionlike.testing",
 ]
 
 
@@ -40,7 +42,7 @@ def test_top_level_names_are_the_subpackage_objects():
 def test_import_loads_no_heavy_library():
     heavy = ("litellm", "ragas", "deepeval", "langfuse", "opik", "pandas")
     code = (
-        "import sys, axionlike, axionlike.runners, axionlike.metrics; "
+        "import sys, axionlike, axionlike.runners, axionlike.metrics, axionlike.llm, axionlike.testing; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

@@ -20,6 +20,7 @@ from typing import Any
 from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAbortedError, MissingFieldsError
 from axionlike.cache import RunCache
 from axionlike.dataset import Dataset, DatasetItem
+from axionlike.llm import collect_usage, use_prompt_caching
 from axionlike.results import ErrorInfo, EvaluationResult, MetricScore, TestResult, Usage
 from axionlike.results._summary import summarise
 from axionlike.runners._config import EvaluationConfig
@@ -81,6 +82,7 @@ class Engine:
         workers = min(config.max_concurrent, len(self.dataset.items)) or 1
         try:
             with (
+                use_prompt_caching(config.enable_prompt_caching),
                 Progress(total, config.evaluation_name, enabled=config.show_progress) as self._progress,
                 self.tracer.span(config.evaluation_name, kind="evaluation", metadata=self._trace_metadata()),
             ):
@@ -175,7 +177,10 @@ class Engine:
             score.cached = True
             return score
         started = time.perf_counter()
-        with self.tracer.span(desc.span_name, kind="metric", new_trace=self._separate_traces) as span:
+        with (
+            self.tracer.span(desc.span_name, kind="metric", new_trace=self._separate_traces) as span,
+            collect_usage() as llm_usage,
+        ):
             try:
                 async with self._slots:
                     outcome = await self._with_timeout(
@@ -185,8 +190,13 @@ class Engine:
                 score.status = "error"
                 score.error = ErrorInfo.from_exception(exc, "metric")
                 score.latency = time.perf_counter() - started
+                if llm_usage.usage.calls:  # calls made before the failure still cost
+                    score.usage = llm_usage.usage
+                    self._usage = self._usage + score.usage
                 return score
             score.latency = time.perf_counter() - started
+            if outcome.usage is None and llm_usage.usage.calls:
+                outcome = outcome.model_copy(update={"usage": llm_usage.usage})
             self._finish(score, bound, outcome)
             span.set_output({"score": score.score, "explanation": score.explanation})
             span.record_score(desc.name, score.score, score.explanation)

@@ -1,0 +1,34 @@
+"""Test helpers: a fake OpenAI-compatible LLM server that litellm reaches over real HTTP.
+
+Example:
+    ```python
+    from axionlike.testing import Fault, FakeLLMServer
+
+    with FakeLLMServer(latency=0.01) as server:
+        server.fail_next(Fault.status(429, retry_after=0.05))
+        ...  # point litellm at server.api_base with model "openai/<name>"
+    ```
+"""
+
+from axionlike.testing._faults import Fault
+from axionlike.testing._schema import fill_schema, unit_value
+from axionlike.testing._server import (
+    FakeLLMServer,
+    RecordedRequest,
+    Responder,
+    count_tokens,
+    default_answer,
+    message_text,
+)
+
+__all__ = [
+    "FakeLLMServer",
+    "Fault",
+    "RecordedRequest",
+    "Responder",
+    "count_tokens",
+    "default_answer",
+    "fill_schema",
+    "message_text",
+    "unit_value",
+]
