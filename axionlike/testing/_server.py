@@ -8,6 +8,7 @@ per call; every request is recorded for assertions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -409,10 +410,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 __all__ = ["FakeLLMServer", "RecordedRequest", "Responder", "count_tokens", "default_answer", "message_text"]
