@@ -35,6 +35,7 @@ class RecordedRequest:
     method: str
     path: str
     headers: dict[str, str]
+    """Request headers, names lower-cased."""
     body: dict[str, Any] | None
     call: int = 0
     """1-based number of this chat-completions call (0 for other endpoints)."""
@@ -164,7 +165,9 @@ class FakeLLMServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._httpd.request_queue_size = 256
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-llm-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -361,7 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self._read_body()
-        record = RecordedRequest("POST", self.path, dict(self.headers.items()), body)
+        record = RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
         fake = self.fake
         if self.path.rstrip("/").endswith("/embeddings"):
             with fake._lock:
