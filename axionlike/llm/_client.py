@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -21,7 +22,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from axionlike._exceptions import AxionlikeError, LLMError, LLMTimeoutError, RateLimitError, StructuredOutputError
 from axionlike._redact import redact, redact_value, register_secret
-from axionlike.llm._keys import check_api_key, key_variable
+from axionlike.llm._keys import check_api_key, is_local, key_variable
 from axionlike.llm._limits import ModelLimits, RequestPacer, model_limits
 from axionlike.llm._litellm import litellm_loaded, load_litellm
 from axionlike.llm._retry import RetryPolicy, RetryWait, default_retry_policy, is_rate_limit, is_retryable, is_timeout
@@ -37,6 +38,8 @@ Messages = Sequence[dict[str, Any]]
 
 _TIMEOUT_GRACE = 1.0
 """Seconds past the per-call timeout before our own guard cancels a call litellm did not end."""
+
+_LOCAL_PLACEHOLDER_KEY = "local-server-needs-no-key"
 
 REPAIR_PROMPT = (
     "Your previous answer could not be used: {error}\n"
@@ -259,6 +262,12 @@ class LLMClient:
             "max_tokens": self.max_tokens,
         }
         request.update({k: v for k, v in optional.items() if v is not None and k not in request})
+        if (
+            "api_key" not in request
+            and is_local(self.api_base)
+            and not os.environ.get(key_variable(self.model_name) or "")
+        ):
+            request["api_key"] = _LOCAL_PLACEHOLDER_KEY  # SDKs insist on a key; a local server needs none
         return request
 
     async def _attempt(self, litellm: Any, limits: ModelLimits, request: dict[str, Any]) -> Any:
