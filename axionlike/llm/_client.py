@@ -150,8 +150,10 @@ class LLMClient:
         limits = self._limits()
         request = self._request(messages, params)
         attempts = 0
-        with get_tracer().span(
-            "llm_call", kind="generation", input=redact_value(list(messages)), metadata={"model": self.model_name}
+        tracer = get_tracer()
+        traced_input = redact_value(list(messages)) if tracer.enabled else None  # redaction is not free
+        with tracer.span(
+            "llm_call", kind="generation", input=traced_input, metadata={"model": self.model_name}
         ) as span:
             try:
                 async for attempt in AsyncRetrying(
@@ -181,7 +183,8 @@ class LLMClient:
                 cost=usage.cost,
                 attempts=attempts,
             )
-            span.set_output(redact(content or ""))
+            if tracer.enabled:
+                span.set_output(redact(content or ""))
         return LLMResponse(content=content, usage=usage, model=self.model_name, attempts=attempts, raw=response)
 
     async def structured(
@@ -230,7 +233,8 @@ class LLMClient:
                     cached_tokens=total.cached_tokens,
                     cost=total.cost,
                 )
-                span.set_output(value.model_dump(mode="json"))
+                if get_tracer().enabled:
+                    span.set_output(value.model_dump(mode="json"))
                 return StructuredResponse(value=value, usage=total, content=response.content, repairs=repairs)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -290,15 +294,17 @@ class LLMClient:
         raw = getattr(response, "usage", None)
         details = getattr(raw, "prompt_tokens_details", None)
         cached = getattr(details, "cached_tokens", None) or getattr(raw, "cache_read_input_tokens", None) or 0
-        try:
-            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # models missing from the price map cost 0, not a failure
-            cost = 0.0
+        cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")  # litellm priced it already
+        if cost is None:
+            try:
+                cost = litellm.completion_cost(completion_response=response)
+            except Exception:  # models missing from the price map cost 0, not a failure
+                cost = 0.0
         return Usage(
             prompt_tokens=getattr(raw, "prompt_tokens", 0) or 0,
             completion_tokens=getattr(raw, "completion_tokens", 0) or 0,
             cached_tokens=int(cached),
-            cost=cost,
+            cost=float(cost or 0.0),
             calls=1,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, TypeVar
@@ -16,11 +17,17 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
+@functools.lru_cache(maxsize=256)
+def schema_json(schema: type[BaseModel]) -> str:
+    """``schema``'s JSON schema as text (computed once per model class)."""
+    return json.dumps(schema.model_json_schema())
+
+
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:
-    """The OpenAI ``response_format`` asking for JSON that fits ``schema``."""
+    """The OpenAI ``response_format`` asking for JSON that fits ``schema`` (a fresh dict each call)."""
     return {
         "type": "json_schema",
-        "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False},
+        "json_schema": {"name": schema.__name__, "schema": json.loads(schema_json(schema)), "strict": False},
     }
 
 

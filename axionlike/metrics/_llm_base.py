@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, SecretStr
@@ -15,6 +14,7 @@ from axionlike.llm import (
     mark_cacheable,
     prompt_caching_enabled,
 )
+from axionlike.llm._structured import schema_json
 from axionlike.metrics._base import BaseMetric, MetricResult
 
 _OPERATIONAL = {"api_base", "api_key", "enable_prompt_caching", "timeout", "retry", "requests_per_minute"}
@@ -77,7 +77,7 @@ class LLMMetric(BaseMetric):
 
     def render_system(self) -> str:
         """The system prompt: the instructions and the JSON shape the judge must answer in."""
-        schema = json.dumps(self.verdict_schema().model_json_schema())
+        schema = schema_json(self.verdict_schema())
         return f"{self.instructions()}\n\nAnswer with only a JSON object fitting this JSON schema:\n{schema}"
 
     @property
