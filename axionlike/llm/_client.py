@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from axionlike._exceptions import AxionlikeError, LLMError, LLMTimeoutError, RateLimitError, StructuredOutputError
 from axionlike._redact import redact, redact_value, register_secret
+from axionlike._sync import run_sync
 from axionlike.llm._keys import check_api_key, is_local, key_variable
 from axionlike.llm._limits import ModelLimits, RequestPacer, model_limits
 from axionlike.llm._litellm import litellm_loaded, load_litellm
@@ -237,6 +238,16 @@ class LLMClient:
                     span.set_output(value.model_dump(mode="json"))
                 return StructuredResponse(value=value, usage=total, content=response.content, repairs=repairs)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def complete_sync(self, messages: Messages, **params: Any) -> LLMResponse:
+        """``complete`` for synchronous callers (works inside a running event loop too)."""
+        return run_sync(self.complete(messages, **params))
+
+    def structured_sync(
+        self, messages: Messages, schema: type[T], *, repair_attempts: int = 1, **params: Any
+    ) -> StructuredResponse[T]:
+        """``structured`` for synchronous callers (works inside a running event loop too)."""
+        return run_sync(self.structured(messages, schema, repair_attempts=repair_attempts, **params))
 
     # -- internals --------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ from axionlike.testing._server import (
     count_tokens,
     default_answer,
     message_text,
+    requested_schema,
+    requested_tool,
 )
 
 __all__ = [
@@ -30,5 +32,7 @@ __all__ = [
     "default_answer",
     "fill_schema",
     "message_text",
+    "requested_schema",
+    "requested_tool",
     "unit_value",
 ]

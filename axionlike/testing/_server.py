@@ -68,8 +68,29 @@ def count_tokens(text: str) -> int:
     return max(1, (len(text) + 3) // 4) if text else 0
 
 
+def requested_tool(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The function a request forces (``tool_choice``) or its only tool; None without tools.
+
+    Structured-output libraries in tool mode (instructor, as Ragas uses it) ask this way.
+    """
+    tools = [t.get("function", {}) for t in body.get("tools") or [] if isinstance(t, dict)]
+    if not tools:
+        return None
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        return next((t for t in tools if t.get("name") == name), tools[0])
+    return tools[0]
+
+
 def requested_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The JSON schema a chat request asks for, if any (``{}`` for plain ``json_object``)."""
+    """The JSON schema a chat request asks for, if any (``{}`` for plain ``json_object``).
+
+    A forced (or only) tool's ``parameters`` count as the requested schema.
+    """
+    tool = requested_tool(body)
+    if tool is not None:
+        return tool.get("parameters") or {}
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         spec = fmt.get("json_schema") or {}
@@ -290,6 +311,13 @@ class FakeLLMServer:
         }
 
     def _completion(self, body: dict[str, Any], content: str) -> dict[str, Any]:
+        tool = requested_tool(body)
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if tool is not None:
+            call = {"name": tool.get("name", "tool"), "arguments": content}
+            message = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"call_{uuid.uuid4().hex[:12]}", "type": "function", "function": call}
+            ]}  # fmt: skip
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
@@ -298,8 +326,8 @@ class FakeLLMServer:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
+                    "message": message,
+                    "finish_reason": "tool_calls" if tool is not None else "stop",
                 }
             ],
             "usage": self._usage(body, content),
@@ -417,4 +445,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
 
-__all__ = ["FakeLLMServer", "RecordedRequest", "Responder", "count_tokens", "default_answer", "message_text"]
+__all__ = [
+    "FakeLLMServer",
+    "RecordedRequest",
+    "Responder",
+    "count_tokens",
+    "default_answer",
+    "message_text",
+    "requested_schema",
+    "requested_tool",
+]

@@ -132,3 +132,22 @@ def test_stop_releases_hanging_calls_and_port_is_reported():
     server.stop()
     with pytest.raises(RuntimeError, match="not running"):
         _ = server.url
+
+
+def test_forced_tool_calls_get_arguments_fitting_the_tool_parameters(fake_llm):
+    import json
+
+    tools = [
+        {"type": "function", "function": {"name": "other", "parameters": {"type": "object", "properties": {}}}},
+        {"type": "function", "function": {"name": "Verdict", "parameters": SCHEMA}},
+    ]
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "judge"}],
+        "tools": tools,
+        "tool_choice": {"type": "function", "function": {"name": "Verdict"}},
+    }
+    choice = httpx.post(f"{fake_llm.api_base}/chat/completions", json=body).json()["choices"][0]
+    (call,) = choice["message"]["tool_calls"]
+    assert choice["finish_reason"] == "tool_calls" and call["function"]["name"] == "Verdict"
+    assert 0 <= json.loads(call["function"]["arguments"])["score"] <= 1

@@ -159,3 +159,12 @@ async def test_api_key_never_appears_in_errors_logs_or_spans(fake_llm, caplog):
     for text in (str(info.value), str(auth.value), caplog.text, tracer.dump(), repr(_client(fake_llm))):
         assert SECRET not in text
     assert "bad key [REDACTED]" in str(info.value)
+
+
+async def test_sync_calls_inside_a_running_loop_count_in_the_open_scope(fake_llm):
+    client = _client(fake_llm)
+    with collect_usage() as scope:
+        answer = client.structured_sync(MESSAGES, Verdict)  # blocks; runs on a loop of its own
+        plain = await asyncio.to_thread(client.complete_sync, MESSAGES)
+    assert 0 <= answer.value.score <= 1 and plain.content
+    assert scope.usage.calls == 2
