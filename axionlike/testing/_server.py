@@ -288,9 +288,9 @@ class FakeLLMServer:
         answer = self.responder(body) if self.responder is not None else None
         if answer is None:
             answer = default_answer(body)
-        if isinstance(answer, Fault):
-            return answer, ""
-        return answer, answer if isinstance(answer, str) else json.dumps(answer)
+        if isinstance(answer, Fault):  # a delay still needs the normal content
+            return answer, _as_text(default_answer(body))
+        return answer, _as_text(answer)
 
     def _usage(self, body: dict[str, Any], content: str) -> dict[str, Any]:
         messages = body.get("messages", [])
@@ -349,6 +349,10 @@ class FakeLLMServer:
             "model": body.get("model", "fake-embedding"),
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
+
+
+def _as_text(answer: str | dict[str, Any] | list[Any]) -> str:
+    return answer if isinstance(answer, str) else json.dumps(answer)
 
 
 def _repaired_bait(content: str) -> str:

@@ -9,7 +9,7 @@ import time
 import pytest
 from llm_recording_tracer import RecordingTracer
 
-from axionlike._exceptions import ConfigurationError
+from axionlike._exceptions import ConfigurationError, LLMError
 from axionlike.llm import (
     AdaptiveLimiter,
     LLMClient,
@@ -178,3 +178,46 @@ def test_first_load_uses_the_local_price_map_unless_the_user_chose(monkeypatch, 
     assert module.__name__ == "litellm" and module.suppress_debug_info is True
     assert os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] == expected
     assert _litellm.import_seconds is not None
+
+
+async def test_litellm_turns_the_markers_into_anthropic_cache_control(fake_llm):
+    # The fake server speaks OpenAI only; it still records the Anthropic request litellm sends.
+    client = LLMClient("anthropic/claude-3-5-haiku-20241022", api_base=fake_llm.url, api_key="dummy-anthropic-key")
+    messages = [
+        {"role": "system", "content": "judge rules"},
+        {"role": "user", "content": "example"},
+        {"role": "assistant", "content": "verdict"},
+        {"role": "user", "content": "the item"},
+    ]
+    with pytest.raises(LLMError, match="HTTP 404, not retried"):
+        await client.complete(mark_cacheable(messages, prefix_length=3))
+    (request,) = fake_llm.requests
+    assert request.path == "/v1/messages"
+    assert request.body["system"] == [{"type": "text", "text": "judge rules", "cache_control": {"type": "ephemeral"}}]
+    assert request.body["messages"][1]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in request.body["messages"][2]["content"][0]
+
+
+def test_engine_sums_llm_calls_made_anywhere_inside_a_metric(fake_llm):
+    """What the Ragas/DeepEval adapters rely on: the engine opens one usage scope per execution."""
+    from axionlike.runners import evaluation_runner
+
+    client = _client(fake_llm)
+
+    async def two_calls(item):
+        await asyncio.gather(client.complete([{"role": "user", "content": item.query}]), client.complete(MESSAGES))
+        return 1.0
+
+    def sync_call_then_fail(item):
+        client.complete_sync([{"role": "user", "content": item.query}])
+        raise ValueError("scored nothing")
+
+    result = evaluation_runner(
+        [{"query": "a"}, {"query": "b"}], [two_calls, sync_call_then_fail], "scopes", show_progress=False
+    )
+    ok = [r.score("two_calls") for r in result.results]
+    failed = [r.score("sync_call_then_fail") for r in result.results]
+    assert all(s.usage.calls == 2 and s.usage.cost > 0 for s in ok)
+    assert all(s.status == "error" and s.usage.calls == 1 for s in failed)
+    assert result.metadata["usage"]["calls"] == 6 == fake_llm.calls
+    assert result.metadata["usage"]["cost"] == pytest.approx(sum(s.usage.cost for s in ok + failed))

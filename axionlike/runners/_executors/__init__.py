@@ -57,7 +57,7 @@ def _preflight(executor: MetricExecutor, metric: Any) -> None:
         check(metric)
         return
     check = getattr(metric, "preflight", None)
-    if callable(check) and not isinstance(metric, type):
+    if callable(check):
         check()
 
 
