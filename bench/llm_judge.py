@@ -73,9 +73,10 @@ def main() -> None:
         first_call = time.perf_counter() - started
         from axionlike.llm import _litellm
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = evaluation_runner(items, metrics, "bench", max_concurrent=args.concurrency, show_progress=False)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     finally:
         stop.set()
         if server is not None:
@@ -93,6 +94,7 @@ def main() -> None:
     print(f"time:  {elapsed:.2f} s")
     print(f"ideal: {ideal:.2f} s")
     print(f"ratio: {elapsed / ideal:.2f}x (target <= 1.1x)")
+    print(f"client CPU: {cpu:.2f} s ({cpu / calls * 1000:.2f} ms per call; the floor when CPU-bound)")
     print(
         f"errors: {errors}, calls counted: {result.metadata['usage']['calls']}, cost: ${result.metadata['usage']['cost']:.4f}"
     )
