@@ -8,7 +8,7 @@ prompt caching markers. litellm itself is imported on the first call.
 """
 
 from axionlike.llm._caching import mark_cacheable, prompt_caching_enabled, use_prompt_caching
-from axionlike.llm._client import LLMClient, LLMResponse, StructuredResponse
+from axionlike.llm._client import EmbeddingResponse, LLMClient, LLMResponse, StructuredResponse
 from axionlike.llm._keys import check_api_key, is_local, key_variable
 from axionlike.llm._limits import (
     AdaptiveLimiter,
@@ -20,11 +20,12 @@ from axionlike.llm._limits import (
 )
 from axionlike.llm._litellm import litellm_loaded, load_litellm
 from axionlike.llm._retry import RetryPolicy, default_retry_policy, is_retryable, retry_after, set_default_retry_policy
-from axionlike.llm._structured import parse_structured, repair_json, response_format
+from axionlike.llm._structured import parse_structured, repair_json, response_format, schema_json
 from axionlike.llm._usage import UsageScope, collect_usage, current_usage_scope, record_usage
 
 __all__ = [
     "AdaptiveLimiter",
+    "EmbeddingResponse",
     "LLMClient",
     "LLMResponse",
     "ModelLimits",
@@ -50,6 +51,7 @@ __all__ = [
     "reset_model_limits",
     "response_format",
     "retry_after",
+    "schema_json",
     "set_default_retry_policy",
     "set_model_limits",
     "use_prompt_caching",

@@ -1,6 +1,6 @@
 """LLMClient: the one way axionlike calls an LLM (litellm underneath).
 
-One ``complete`` is one logical call: flow control per model (adaptive in-flight limit,
+One ``complete`` (or ``embed``) is one logical call: flow control per model (adaptive in-flight limit,
 optional RPM pacing), a per-call timeout, retries owned by tenacity, errors translated
 to axionlike's LLM errors with secrets masked, tokens and cost recorded in the open
 usage scopes, and an ``llm_call`` span. ``structured`` adds JSON-schema output parsed
@@ -58,6 +58,16 @@ class LLMResponse:
     attempts: int
     raw: Any = field(default=None, repr=False, compare=False)
     """litellm's ``ModelResponse`` (for tool calls, several choices, logprobs, ...)."""
+
+
+@dataclass(frozen=True)
+class EmbeddingResponse:
+    """Vectors for the embedded texts, in input order, and the call's usage."""
+
+    vectors: list[list[float]]
+    usage: Usage
+    model: str
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -146,47 +156,32 @@ class LLMClient:
             LLMTimeoutError: the last attempt timed out.
             LLMError: any other provider failure (4xx other than 429 are not retried).
         """
-        litellm = load_litellm() if litellm_loaded() else await asyncio.to_thread(load_litellm)
-        policy = self.retry or default_retry_policy()
-        limits = self._limits()
-        request = self._request(messages, params)
-        attempts = 0
         tracer = get_tracer()
         traced_input = redact_value(list(messages)) if tracer.enabled else None  # redaction is not free
         with tracer.span(
             "llm_call", kind="generation", input=traced_input, metadata={"model": self.model_name}
         ) as span:
-            try:
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(policy.max_attempts),
-                    wait=RetryWait(policy),
-                    retry=retry_if_exception(is_retryable),
-                    before_sleep=self._log_retry,
-                    reraise=True,
-                ):
-                    with attempt:
-                        attempts += 1
-                        response = await self._attempt(litellm, limits, request)
-            except AxionlikeError:
-                raise
-            except Exception as exc:
-                error = self._translate(exc, attempts)
-                span.set_attributes(model=self.model_name, attempts=attempts, error=str(error))
-                raise error from exc
-            usage = self._usage(litellm, response)
-            record_usage(usage)
+            response, usage, attempts = await self._call("acompletion", self._request(messages, params), span)
             content = response.choices[0].message.content if response.choices else None
-            span.set_attributes(
-                model=self.model_name,
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
-                cached_tokens=usage.cached_tokens,
-                cost=usage.cost,
-                attempts=attempts,
-            )
             if tracer.enabled:
                 span.set_output(redact(content or ""))
         return LLMResponse(content=content, usage=usage, model=self.model_name, attempts=attempts, raw=response)
+
+    async def embed(self, texts: Sequence[str], **params: Any) -> EmbeddingResponse:
+        """Embed ``texts`` (``model_name`` must be an embedding model), with the same retries.
+
+        Raises:
+            RateLimitError, LLMTimeoutError, LLMError: as ``complete``.
+        """
+        request = self._request([], params)
+        request.pop("messages")
+        request.pop("temperature", None)
+        request.pop("drop_params")
+        request["input"] = list(texts)
+        with get_tracer().span("llm_embedding", kind="embedding", metadata={"model": self.model_name}) as span:
+            response, usage, attempts = await self._call("aembedding", request, span)
+        vectors = [item["embedding"] for item in sorted(response.data, key=lambda d: d["index"])]
+        return EmbeddingResponse(vectors=vectors, usage=usage, model=self.model_name, attempts=attempts)
 
     async def structured(
         self, messages: Messages, schema: type[T], *, repair_attempts: int = 1, **params: Any
@@ -249,7 +244,46 @@ class LLMClient:
         """``structured`` for synchronous callers (works inside a running event loop too)."""
         return run_sync(self.structured(messages, schema, repair_attempts=repair_attempts, **params))
 
+    def embed_sync(self, texts: Sequence[str], **params: Any) -> EmbeddingResponse:
+        """``embed`` for synchronous callers (works inside a running event loop too)."""
+        return run_sync(self.embed(texts, **params))
+
     # -- internals --------------------------------------------------------------------
+
+    async def _call(self, operation: str, request: dict[str, Any], span: Any) -> tuple[Any, Usage, int]:
+        """Run litellm's ``operation`` under flow control and retries; record its usage."""
+        litellm = load_litellm() if litellm_loaded() else await asyncio.to_thread(load_litellm)
+        policy = self.retry or default_retry_policy()
+        limits = self._limits()
+        attempts = 0
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(policy.max_attempts),
+                wait=RetryWait(policy),
+                retry=retry_if_exception(is_retryable),
+                before_sleep=self._log_retry,
+                reraise=True,
+            ):
+                with attempt:
+                    attempts += 1
+                    response = await self._attempt(getattr(litellm, operation), limits, request)
+        except AxionlikeError:
+            raise
+        except Exception as exc:
+            error = self._translate(exc, attempts)
+            span.set_attributes(model=self.model_name, attempts=attempts, error=str(error))
+            raise error from exc
+        usage = self._usage(litellm, response)
+        record_usage(usage)
+        span.set_attributes(
+            model=self.model_name,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cached_tokens=usage.cached_tokens,
+            cost=usage.cost,
+            attempts=attempts,
+        )
+        return response, usage, attempts
 
     def _limits(self) -> ModelLimits:
         limits = model_limits(self.model_name, self.api_base)
@@ -285,13 +319,13 @@ class LLMClient:
             request["api_key"] = _LOCAL_PLACEHOLDER_KEY  # SDKs insist on a key; a local server needs none
         return request
 
-    async def _attempt(self, litellm: Any, limits: ModelLimits, request: dict[str, Any]) -> Any:
+    async def _attempt(self, call: Any, limits: ModelLimits, request: dict[str, Any]) -> Any:
         generation = await limits.limiter.acquire()
         try:
             if limits.pacer is not None:
                 await limits.pacer.wait()
             async with asyncio.timeout(self.timeout + _TIMEOUT_GRACE):
-                response = await litellm.acompletion(**request)
+                response = await call(**request)
         except Exception as exc:
             if is_rate_limit(exc):
                 limits.limiter.on_rate_limited(generation)

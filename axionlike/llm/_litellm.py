@@ -17,7 +17,9 @@ def load_litellm() -> Any:
     """Import litellm once; use the bundled price map unless the user set the variable.
 
     ``LITELLM_LOCAL_MODEL_COST_MAP=True`` stops litellm fetching its price list from
-    the internet at import time. litellm's own console hints are silenced.
+    the internet at import time. litellm's own console hints are silenced, and its
+    default SDK retries are turned off (unless ``DEFAULT_MAX_RETRIES`` is set) so that
+    every retry is axionlike's.
     """
     global _module, import_seconds
     if _module is not None:
@@ -29,6 +31,10 @@ def load_litellm() -> Any:
             import litellm
 
             litellm.suppress_debug_info = True
+            if "DEFAULT_MAX_RETRIES" not in os.environ:
+                # litellm's OpenAI embedding path turns max_retries=0 into this default
+                # (``max_retries or DEFAULT_MAX_RETRIES``); retries belong to axionlike's client.
+                litellm.DEFAULT_MAX_RETRIES = 0
             import_seconds = time.perf_counter() - started
             _module = litellm
     return _module

@@ -38,9 +38,9 @@ class RecordedRequest:
     """Request headers, names lower-cased."""
     body: dict[str, Any] | None
     call: int = 0
-    """1-based number of this chat-completions call (0 for other endpoints)."""
+    """1-based number of this chat or embeddings call (0 for other endpoints)."""
     in_flight: int = 0
-    """Chat calls being served when this one arrived, itself included."""
+    """Chat and embeddings calls being served when this one arrived, itself included."""
     fault: Fault | None = None
     """The fault injected into this call, if any."""
 
@@ -169,7 +169,7 @@ class FakeLLMServer:
         self._calls = 0
         self._in_flight = 0
         self.max_in_flight = 0
-        """Most chat calls served at once since start (or ``reset``)."""
+        """Most chat and embeddings calls served at once since start (or ``reset``)."""
         self._seen_prefixes: set[str] = set()
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -228,12 +228,12 @@ class FakeLLMServer:
     # -- fault injection -------------------------------------------------------------
 
     def fail_next(self, *faults: Fault, times: int = 1) -> None:
-        """Inject ``faults`` into the next chat calls, in order (the sequence ``times`` times)."""
+        """Inject ``faults`` into the next chat or embeddings calls, in order (the sequence ``times`` times)."""
         with self._lock:
             self._queued.extend(list(faults) * times)
 
     def fail_on(self, calls: Mapping[int, Fault]) -> None:
-        """Inject a fault into chat calls by their 1-based number (counted since start or reset)."""
+        """Inject faults into calls by their 1-based number (chat and embeddings, counted since start or reset)."""
         with self._lock:
             self._by_call.update(calls)
 
@@ -257,7 +257,7 @@ class FakeLLMServer:
 
     @property
     def calls(self) -> int:
-        """Number of chat calls received."""
+        """Number of chat and embeddings calls received."""
         return self._calls
 
     def recorded_text(self) -> str:
@@ -399,9 +399,14 @@ class _Handler(BaseHTTPRequestHandler):
         record = RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
         fake = self.fake
         if self.path.rstrip("/").endswith("/embeddings"):
-            with fake._lock:
-                fake.requests.append(record)
-            self._send(200, fake._embeddings(body or {}))
+            fault = record.fault = fake._admit(record)
+            try:
+                if fault is None or fault.kind == "delay":
+                    self._respond_after(fault, lambda: self._send(200, fake._embeddings(body or {})))
+                else:
+                    self._fail(fault)
+            finally:
+                fake._leave()
             return
         if not self.path.rstrip("/").endswith("/chat/completions"):
             with fake._lock:
@@ -420,28 +425,42 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is None and isinstance(answer, Fault):
             fault = answer
         record.fault = fault
-        delay = fake.latency + (fault.seconds if fault is not None and fault.kind == "delay" else 0.0)
-        if delay > 0:
-            fake._stopping.wait(delay)
         if fault is None or fault.kind == "delay":
-            self._send(200, fake._completion(body, content))
-        elif fault.kind == "status":
+            self._respond_after(fault, lambda: self._send(200, fake._completion(body, content)))
+            return
+        if fault.kind == "content":
+            self._respond_after(None, lambda: self._send(200, fake._completion(body, fault.text or "")))
+        elif fault.kind == "malformed_json":
+            self._respond_after(None, lambda: self._send(200, fake._completion(body, _repaired_bait(content))))
+        else:
+            self._fail(fault)
+
+    def _respond_after(self, fault: Fault | None, respond: Callable[[], None]) -> None:
+        delay = self.fake.latency + (fault.seconds if fault is not None else 0.0)
+        if delay > 0:
+            self.fake._stopping.wait(delay)
+        respond()
+
+    def _fail(self, fault: Fault) -> None:
+        """After the usual latency: an error status, a broken body, a hang or a dropped connection.
+
+        ``content`` faults on an endpoint without a chat message get the broken body.
+        """
+        if self.fake.latency > 0:
+            self.fake._stopping.wait(self.fake.latency)
+        if fault.kind == "status":
             headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
             message = fault.text or f"fake server injected HTTP {fault.status_code}"
             error = {"error": {"message": message, "type": "fake_error", "code": str(fault.status_code)}}
             self.close_connection = True
             self._send(fault.status_code, error, {**(headers or {}), "Connection": "close"})
-        elif fault.kind == "content":
-            self._send(200, fake._completion(body, fault.text or ""))
-        elif fault.kind == "malformed_json":
-            self._send(200, fake._completion(body, _repaired_bait(content)))
-        elif fault.kind == "malformed_body":
-            self._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": ')
         elif fault.kind == "hang":
-            fake._stopping.wait(fault.seconds)
+            self.fake._stopping.wait(fault.seconds)
             self._drop()
         elif fault.kind == "drop":
             self._drop()
+        else:
+            self._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": ')
 
     def _drop(self) -> None:
         self.close_connection = True

@@ -168,3 +168,15 @@ async def test_sync_calls_inside_a_running_loop_count_in_the_open_scope(fake_llm
         plain = await asyncio.to_thread(client.complete_sync, MESSAGES)
     assert 0 <= answer.value.score <= 1 and plain.content
     assert scope.usage.calls == 2
+
+
+async def test_embeddings_go_through_the_same_client(fake_llm):
+    client = LLMClient("openai/text-embedding-3-small", api_base=fake_llm.api_base, api_key=SECRET)
+    fake_llm.fail_next(Fault.status(429, retry_after=0.01))  # embeddings share the retry path
+    with collect_usage() as scope:
+        result = await client.embed(["alpha", "beta"])
+    assert len(result.vectors) == 2 and len(result.vectors[0]) == fake_llm.embedding_dim
+    assert result.vectors[0] != result.vectors[1] and result.attempts == 2
+    assert scope.usage.calls == 1 and scope.usage.cost > 0
+    assert scope.usage.prompt_tokens == count_tokens("alpha") + count_tokens("beta")
+    assert fake_llm.requests[-1].body["input"] == ["alpha", "beta"]

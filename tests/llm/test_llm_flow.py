@@ -73,12 +73,12 @@ async def test_rate_limits_lower_the_calls_in_flight(fake_llm):
     fake_llm.fail_next(Fault.status(429, retry_after=0.01), times=12)
     await asyncio.gather(*(client.complete([{"role": "user", "content": f"q{i}"}]) for i in range(24)))
     limiter = model_limits("openai/gpt-4o-mini", fake_llm.api_base).limiter
-    first_wave = max(r.in_flight for r in fake_llm.chat_requests if r.call <= 24)
     retried = [r.in_flight for r in fake_llm.chat_requests if r.call > 24]
     assert len(retried) == 12
-    assert limiter.decreases >= 1 and limiter.limit < 24
-    # after the 429s at most about half of what was in flight is admitted again
-    assert max(retried) < first_wave and max(retried) <= first_wave // 2 + 1
+    # all 24 were admitted before the first 429 came back, so the limit fell to 12; successes
+    # raise it by about 1 per 12 calls, so the retries never see more than ~13 in flight
+    assert limiter.decreases >= 1 and limiter.limit < 16
+    assert max(retried) <= 13
 
 
 async def test_requests_per_minute_spaces_requests(fake_llm):
