@@ -26,3 +26,28 @@ os.environ.update(
 )
 for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"):
     os.environ.pop(_key, None)
+
+
+# -- LLM tests: a fake OpenAI-compatible server and short retry backoffs ----------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def fake_llm():
+    """A running FakeLLMServer (real HTTP on 127.0.0.1), stopped after the test."""
+    from axionlike.testing import FakeLLMServer
+
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fast_llm_retries():
+    """Millisecond backoffs and fresh per-model limits, so retry tests stay fast."""
+    from axionlike.llm import RetryPolicy, reset_model_limits, set_default_retry_policy
+
+    previous = set_default_retry_policy(RetryPolicy(max_attempts=4, initial_wait=0.01, max_wait=0.5, jitter=0.01))
+    reset_model_limits()
+    yield
+    set_default_retry_policy(previous)
+    reset_model_limits()

@@ -18,6 +18,7 @@ PACKAGES = [
     "axionlike.tracing",
     "axionlike.grading",
     "axionlike.integrations.reward",
+    "axionlike.llm",
     "axionlike.testing",
 ]
 
@@ -43,7 +44,8 @@ def test_top_level_names_are_the_subpackage_objects():
 def test_import_loads_no_heavy_library():
     heavy = ("litellm", "ragas", "deepeval", "langfuse", "opik", "pandas")
     code = (
-        "import sys, axionlike, axionlike.runners, axionlike.metrics, axionlike.grading, axionlike.integrations.reward; "
+        "import sys, axionlike, axionlike.runners, axionlike.metrics, axionlike.grading, "
+        "axionlike.integrations.reward, axionlike.llm, axionlike.testing; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

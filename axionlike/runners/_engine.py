@@ -26,6 +26,7 @@ from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAb
 from axionlike.cache import RunCache
 from axionlike.cache._keys import digest
 from axionlike.dataset import Dataset, DatasetItem
+from axionlike.llm import collect_usage, use_prompt_caching
 from axionlike.metrics import MetricResult
 from axionlike.results import ErrorInfo, EvaluationResult, MetricScore, TestResult, Usage
 from axionlike.results._summary import summarise
@@ -124,6 +125,7 @@ class Engine:
         workers = min(config.max_concurrent, len(self.dataset.items)) or 1
         try:
             with (
+                use_prompt_caching(config.enable_prompt_caching),
                 Progress(total, config.evaluation_name, enabled=config.show_progress) as self._progress,
                 self._span(config.evaluation_name, kind="evaluation", metadata=self._trace_metadata()),
             ):
@@ -240,13 +242,22 @@ class Engine:
             return self._scored(bound, cached, latency=None, cached=True)
         started = time.perf_counter()
         span_input = self._metric_span_input(desc, item) if self.tracer.enabled else None
-        with self._span(desc.span_name, kind="metric", input=span_input, new_trace=self._separate_traces) as span:
+        with (
+            self._span(desc.span_name, kind="metric", input=span_input, new_trace=self._separate_traces) as span,
+            collect_usage() as llm_usage,
+        ):
             try:
                 outcome = await self._with_timeout(
                     bound.executor.execute(bound.metric, item), f"metric '{desc.name}'", item.id
                 )
             except Exception as exc:
-                return self._errored(bound, ErrorInfo.from_exception(exc, "metric"), time.perf_counter() - started)
+                spent = llm_usage.usage if llm_usage.usage.calls else None  # calls before the failure still cost
+                if spent is not None:
+                    self._usage = self._usage + spent
+                error = ErrorInfo.from_exception(exc, "metric")
+                return self._errored(bound, error, time.perf_counter() - started, usage=spent)
+            if outcome.usage is None and llm_usage.usage.calls:
+                outcome = outcome.model_copy(update={"usage": llm_usage.usage})
             score = self._scored(bound, outcome, latency=time.perf_counter() - started, cached=False)
             if self.tracer.enabled:
                 span.set_output({"score": score.score, "explanation": score.explanation})

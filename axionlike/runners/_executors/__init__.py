@@ -57,8 +57,19 @@ class BoundMetric:
         return score <= self.threshold
 
 
+def _preflight(executor: MetricExecutor, metric: Any) -> None:
+    """Let the executor (or else the metric) check its setup, e.g. an API key, before scoring."""
+    check = getattr(executor, "preflight", None)
+    if callable(check):
+        check(metric)
+        return
+    check = getattr(metric, "preflight", None)
+    if callable(check):
+        check()
+
+
 def bind_metrics(metrics: list[Any], thresholds: dict[str, float] | None) -> list[BoundMetric]:
-    """Route and describe every metric; reject duplicate names and unknown threshold keys."""
+    """Route, describe and preflight every metric; reject duplicate names and unknown threshold keys."""
     if not metrics:
         raise ConfigurationError("scoring_metrics is empty: give at least one metric")
     bound: list[BoundMetric] = []
@@ -69,6 +80,7 @@ def bind_metrics(metrics: list[Any], thresholds: dict[str, float] | None) -> lis
             )
         executor = route(metric)
         description = executor.describe(metric)
+        _preflight(executor, metric)
         threshold = (thresholds or {}).get(description.name, description.threshold)
         bound.append(BoundMetric(metric, executor, description, threshold))
     names = [b.name for b in bound]

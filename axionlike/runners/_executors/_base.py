@@ -24,7 +24,12 @@ class MetricDescription:
 
 
 class MetricExecutor(Protocol):
-    """Runs metrics of one library. Routing picks the first whose ``accepts`` is true."""
+    """Runs metrics of one library. Routing picks the first whose ``accepts`` is true.
+
+    An executor may also define ``preflight(metric) -> None``, called when the run is
+    set up, to raise a ConfigurationError (e.g. a missing API key) before any scoring;
+    without it, the metric's own ``preflight()`` is called when it has one.
+    """
 
     source: str
 
