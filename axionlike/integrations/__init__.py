@@ -1,0 +1,1 @@
+"""Bridges to other libraries: Ragas / DeepEval model adapters (``axionlike.integrations.models``)."""
