@@ -57,10 +57,10 @@ def scores_of(result):
 
 
 def test_mixed_run_gives_every_item_its_own_score(server, ragas_llm, deepeval_llm):
-    relevancy = AnswerRelevancyMetric(model=deepeval_llm)
+    relevancy = AnswerRelevancyMetric(model=deepeval_llm, include_reason=False)
     geval = GEval(
         name="Correctness",
-        criteria="Is the actual output correct?",
+        evaluation_steps=["Compare the actual output with the expected output."],
         evaluation_params=[LLMTestCaseParams.ACTUAL_OUTPUT, LLMTestCaseParams.EXPECTED_OUTPUT],
         model=deepeval_llm,
     )
@@ -70,7 +70,6 @@ def test_mixed_run_gives_every_item_its_own_score(server, ragas_llm, deepeval_ll
         AnswerRelevancy(name="native_answer_relevancy", model_name=MODEL, api_base=server.api_base, api_key="k"),
         RagasExactMatch(),
         Faithfulness(llm=ragas_llm),
-        CollectionFaithfulness(llm=ragas_llm, name="faithfulness_collections"),
         CollectionExactMatch(name="exact_match_collections"),
         relevancy,
         geval,
@@ -106,28 +105,41 @@ def test_mixed_run_gives_every_item_its_own_score(server, ragas_llm, deepeval_ll
         assert relevancy_score.threshold == 0.6
         assert relevancy_score.passed is (share >= 0.6)
         assert relevancy_score.metadata["success"] is (share >= 0.5)  # DeepEval's own verdict at its 0.5
-        assert relevancy_score.usage.calls == 3 and relevancy_score.usage.prompt_tokens > 0
+        assert relevancy_score.usage.calls == 2 and relevancy_score.usage.prompt_tokens > 0
         assert relevancy_score.usage.cost > 0
         assert score("correctness").score == pytest.approx((i % 11) / 10)
-        assert score("correctness").usage.calls == 2
+        assert score("correctness").usage.calls == 1
         assert score("tool_correctness").score == (1.0 if i % 2 else 0.5)
-        for name in ("faithfulness", "faithfulness_collections"):
-            faith = score(name)
-            assert faith.source == "ragas"
-            if i % 8 == 5:
-                assert faith.status == "skipped" and faith.missing_fields == ["retrieved_content"]
-                assert "retrieved_content" in faith.explanation and faith.score is None
-            else:
-                assert faith.status == "scored", faith.error
-                assert faith.score == pytest.approx(share)
-                assert faith.usage.calls == 2 and faith.usage.completion_tokens > 0
-        assert score("faithfulness").passed in ((share >= 0.8), None)
+        faith = score("faithfulness")
+        assert faith.source == "ragas"
+        if i % 8 == 5:
+            assert faith.status == "skipped" and faith.missing_fields == ["retrieved_content"]
+            assert "retrieved_content" in faith.explanation and faith.score is None
+        else:
+            assert faith.status == "scored", faith.error
+            assert faith.score == pytest.approx(share)
+            assert faith.passed is (share >= 0.8)
+            assert faith.usage.calls == 2 and faith.usage.completion_tokens > 0
     assert {s.source for s in scores.values()} == {"native", "ragas", "deepeval"}
     # every LLM call the server answered is accounted for on some score
     assert sum(s.usage.calls for s in scores.values() if s.usage) == server.calls
     assert result.metadata["usage"]["calls"] == server.calls
     # the user's DeepEval objects were never measured: each call used a fresh copy
     assert relevancy.score is None and relevancy.reason is None and geval.score is None
+
+
+def test_collections_metrics_take_keyword_arguments(server, ragas_llm):
+    items = make_items(5)
+    metrics = [CollectionFaithfulness(llm=ragas_llm), CollectionExactMatch()]
+    result = evaluation_runner(items, metrics, "collections", show_progress=False, max_concurrent=6)
+    for i, record in enumerate(result.results):
+        n, g = shape(i)
+        faith, exact = record.scores
+        assert faith.name == "faithfulness" and faith.source == "ragas"
+        assert faith.score == pytest.approx(g / n) and faith.usage.calls == 2
+        assert exact.name == "exact_match" and exact.score == float(i % 2 == 0)
+    (description,) = [b.description for b in bind_metrics([metrics[0]], None)]
+    assert set(description.required_fields) == {"query", "actual_output", "retrieved_content"}
 
 
 def test_missing_field_is_an_error_naming_it_when_not_skipping(server, ragas_llm, deepeval_llm):
@@ -210,13 +222,24 @@ def test_names_fields_and_identity_come_from_the_libraries(server, ragas_llm, de
     assert "dummy-key" not in repr(faith.description.identity) + repr(relevancy.description.identity)
 
 
-def test_cached_scores_of_external_metrics(server, ragas_llm, deepeval_llm):
+def test_cached_scores_of_external_metrics_follow_the_model(server, ragas_llm, deepeval_llm):
+    from axionlike.cache import MemoryStore
+    from axionlike.integrations.models import LiteLLMRagas
     from axionlike.runners import CacheConfig
 
     items = make_items(4)
-    metrics = [Faithfulness(llm=ragas_llm), AnswerRelevancyMetric(model=deepeval_llm)]
-    cache = CacheConfig(use_cache=True, cache_type="memory")
-    first = evaluation_runner(items, metrics, "c1", show_progress=False, cache_config=cache)
+    cache = CacheConfig(store=MemoryStore())
+
+    def run(metrics):
+        return evaluation_runner(items, metrics, "cached", show_progress=False, cache_config=cache)
+
+    first = run([Faithfulness(llm=ragas_llm), AnswerRelevancyMetric(model=deepeval_llm)])
     calls = server.calls
-    assert calls > 0
-    assert not any(s.cached for r in first.results for s in r.scores)
+    assert calls > 0 and not any(s.cached for r in first.results for s in r.scores)
+    second = run([Faithfulness(llm=ragas_llm), AnswerRelevancyMetric(model=deepeval_llm)])
+    assert server.calls == calls
+    assert all(s.cached for r in second.results for s in r.scores)
+    assert [s.score for r in second.results for s in r.scores] == [s.score for r in first.results for s in r.scores]
+    other = LiteLLMRagas("openai/other-model", api_base=server.api_base, api_key="dummy-key")
+    third = run([Faithfulness(llm=other)])
+    assert server.calls > calls and not any(s.cached for r in third.results for s in r.scores)

@@ -73,7 +73,11 @@ def metric_name(metric: Any) -> str:
 def required_params(metric: Any) -> list[str]:
     """The LLMTestCase parameters DeepEval checks before measuring ``metric``."""
     params = getattr(metric, "evaluation_params", None)  # GEval's test-case params
-    if not params or not isinstance(params, list) or any(getattr(p, "value", None) not in DEEPEVAL_FIELDS for p in params):
+    if (
+        not params
+        or not isinstance(params, list)
+        or any(getattr(p, "value", None) not in DEEPEVAL_FIELDS for p in params)
+    ):
         params = getattr(metric, "_required_params", None)
     if not isinstance(params, list):
         return []
