@@ -18,6 +18,7 @@ PACKAGES = [
     "axionlike.tracing",
     "axionlike.llm",
     "axionlike.testing",
+    "axionlike.integrations.models",
 ]
 
 
