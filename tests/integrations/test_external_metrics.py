@@ -243,3 +243,45 @@ def test_cached_scores_of_external_metrics_follow_the_model(server, ragas_llm, d
     other = LiteLLMRagas("openai/other-model", api_base=server.api_base, api_key="dummy-key")
     third = run([Faithfulness(llm=other)])
     assert server.calls > calls and not any(s.cached for r in third.results for s in r.scores)
+
+
+def test_adapter_calls_are_traced_under_the_metric_span(server, ragas_llm, deepeval_llm):
+    import contextlib
+
+    from axionlike.tracing import Span, Tracer, current_span, set_tracer
+
+    class RecordingTracer(Tracer):
+        """A tracer port implementation that keeps (name, parent name) of every span."""
+
+        enabled = True
+
+        def __init__(self):
+            self.spans = []
+
+        @contextlib.contextmanager
+        def span(self, name, *, kind="span", input=None, metadata=None, new_trace=False):
+            parent = current_span.get()
+            span = Span()
+            span.name = name
+            self.spans.append((name, getattr(parent, "name", None)))
+            token = current_span.set(span)
+            try:
+                yield span
+            finally:
+                current_span.reset(token)
+
+    tracer = RecordingTracer()
+    previous = set_tracer(tracer)
+    try:
+        evaluation_runner(
+            make_items(2),
+            [Faithfulness(llm=ragas_llm), AnswerRelevancyMetric(model=deepeval_llm, include_reason=False)],
+            "traced",
+            show_progress=False,
+        )
+    finally:
+        set_tracer(previous)
+    structured_parents = {parent for name, parent in tracer.spans if name == "litellm_structured"}
+    assert structured_parents == {"Faithfulness.execute", "AnswerRelevancyMetric.execute"}
+    calls = [parent for name, parent in tracer.spans if name == "llm_call"]
+    assert len(calls) == server.calls and set(calls) == {"litellm_structured"}
