@@ -112,8 +112,18 @@ def test_objects_no_executor_runs_are_rejected():
         warnings.simplefilter("ignore", DeprecationWarning)
         from ragas.metrics import ToolCallAccuracy  # a multi-turn metric
 
-    with pytest.raises(UnknownMetricError, match="ToolCallAccuracy"):
-        route(ToolCallAccuracy())
+    from deepeval.metrics import ConversationCompletenessMetric
+
+    from axionlike.integrations.models import LiteLLMDeepEval
+    from axionlike.runners._executors import bind_metrics
+
+    with pytest.raises(UnknownMetricError, match="ToolCallAccuracy.*multi-turn"):
+        bind_metrics([ToolCallAccuracy()], None)
+    conversational = ConversationCompletenessMetric(model=LiteLLMDeepEval("openai/m", api_key="dummy-key"))
+    with pytest.raises(UnknownMetricError, match="conversational"):
+        bind_metrics([conversational], None)
+    with pytest.raises(UnknownMetricError, match="no executor accepts"):
+        route(object())
 
 
 def _run(code: str, cwd) -> str:

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from axionlike._exceptions import ExternalMetricError
+from axionlike._exceptions import ExternalMetricError, UnknownMetricError
 from axionlike.dataset import DatasetItem
 from axionlike.integrations._libraries import load_deepeval
 from axionlike.llm import collect_usage
@@ -138,11 +138,15 @@ class DeepEvalExecutor:
         return (
             not isinstance(metric, type)
             and from_library(metric, "deepeval")
-            and has_base(metric, "deepeval.metrics.base_metric", "BaseMetric")
             and callable(getattr(metric, "a_measure", None))
         )
 
     def describe(self, metric: Any) -> MetricDescription:
+        if not has_base(metric, "deepeval.metrics.base_metric", "BaseMetric"):
+            raise UnknownMetricError(
+                f"DeepEval metric {class_path(metric)} does not score an LLMTestCase "
+                "(conversational and multimodal DeepEval metrics are not supported)"
+            )
         load_deepeval("DeepEval metrics")
         params = required_params(metric)
         model = getattr(metric, "model", None)

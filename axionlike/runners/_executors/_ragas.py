@@ -13,7 +13,7 @@ import inspect
 import math
 from typing import Any
 
-from axionlike._exceptions import ConfigurationError, ExternalMetricError
+from axionlike._exceptions import ConfigurationError, ExternalMetricError, UnknownMetricError
 from axionlike.dataset import DatasetItem
 from axionlike.llm import collect_usage
 from axionlike.metrics import MetricResult
@@ -51,11 +51,11 @@ class RagasExecutor:
     source = "ragas"
 
     def accepts(self, metric: Any) -> bool:
-        if isinstance(metric, type) or not from_library(metric, "ragas"):
-            return False
-        if _is_collection(metric):
-            return callable(getattr(metric, "ascore", None))
-        return callable(getattr(metric, "single_turn_ascore", None))
+        return (
+            not isinstance(metric, type)
+            and from_library(metric, "ragas")
+            and any(callable(getattr(metric, m, None)) for m in ("ascore", "single_turn_ascore", "multi_turn_ascore"))
+        )
 
     # -- description ---------------------------------------------------------------------
 
@@ -73,6 +73,11 @@ class RagasExecutor:
         return sorted(required), sorted(set(every) - set(required))
 
     def describe(self, metric: Any) -> MetricDescription:
+        if not (_is_collection(metric) or callable(getattr(metric, "single_turn_ascore", None))):
+            raise UnknownMetricError(
+                f"Ragas metric {class_path(metric)} is neither a ragas.metrics.collections metric nor a "
+                "single-turn one (multi-turn and free-form Ragas metrics are not supported)"
+            )
         required, optional = self._columns(metric)
         if dataclasses.is_dataclass(metric):
             attributes = {f.name: getattr(metric, f.name, None) for f in dataclasses.fields(metric)}
