@@ -57,6 +57,8 @@ def judge(body: dict[str, Any]) -> Any:
         return {"reason": "graded", "score": int(grades[-1])}
     if schema == "Reason":
         return {"reason": "because of the verdicts"}
+    if schema == "CompletenessVerdict":  # axionlike's native AnswerCompleteness
+        return {"aspects": [{"aspect": s, "covered": good(s), "reason": "r"} for s in found]}
     if schema == "RelevancyVerdict":  # axionlike's native AnswerRelevancy
         return {"statements": [{"statement": s, "relevant": good(s), "reason": "r"} for s in found]}
     return None  # anything else: the server's schema-filling default

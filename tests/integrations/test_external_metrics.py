@@ -285,3 +285,58 @@ def test_adapter_calls_are_traced_under_the_metric_span(server, ragas_llm, deepe
     assert structured_parents == {"Faithfulness.execute", "AnswerRelevancyMetric.execute"}
     calls = [parent for name, parent in tracer.spans if name == "llm_call"]
     assert len(calls) == server.calls and set(calls) == {"litellm_structured"}
+
+
+async def test_the_seed_multi_library_example(server):
+    """The seed's "Multi-Library" example, pointed at the local server, with a task."""
+    import pandas as pd
+
+    from axionlike.integrations.models import LiteLLMDeepEval, LiteLLMRagas
+    from axionlike.metrics import AnswerCompleteness
+    from axionlike.runners import CacheConfig, EvaluationConfig, EvaluationRunner
+
+    dataframe = pd.DataFrame(
+        [
+            {"id": "01", "query": "How do I reset my password?", "expected_output": "Use 'Forgot Password'."},
+            {"id": "02", "query": "How do I update my billing information?", "expected_output": "Go to Billing."},
+        ]
+    )
+
+    async def api_runner(item):
+        good_statements = 1 if item.id == "01" else 2
+        return {
+            "actual_output": answer_text(int(item.id), 2, good_statements),
+            "retrieved_content": [f"Help page for {item.query}"],
+            "latency": 0.5,
+        }
+
+    local = {"api_base": server.api_base, "api_key": "dummy-key"}
+    metrics = [
+        Faithfulness(llm=LiteLLMRagas(MODEL, **local)),
+        AnswerCompleteness(model_name=MODEL, **local),
+        AnswerRelevancyMetric(model=LiteLLMDeepEval(MODEL, **local)),
+        Latency(threshold=8),
+    ]
+    config = EvaluationConfig(
+        evaluation_name="Advanced Configuration Eval",
+        evaluation_inputs=dataframe,
+        scoring_metrics=metrics,
+        task=api_runner,
+        max_concurrent=10,
+        cache_config=CacheConfig(use_cache=True, cache_type="memory"),
+        error_config=ErrorConfig(skip_on_missing_params=True),
+        thresholds={"faithfulness": 0.8, "answer_completeness": 0.7},
+        evaluation_metadata={"model_version": "v2.1"},
+        dataset_name="Advanced Configuration Dataset",
+        show_progress=False,
+    )
+    results = await EvaluationRunner(config).execute()
+    frame = results.to_dataframe()
+    assert len(frame) == 2 * len(metrics)  # one row per item and metric
+    by_item = {r.item.id: {s.name: s for s in r.scores} for r in results.results}
+    for item_id, expected in (("01", 0.5), ("02", 1.0)):
+        scores = by_item[item_id]
+        assert scores["faithfulness"].score == expected and scores["faithfulness"].passed is (expected >= 0.8)
+        assert scores["answer_completeness"].score == expected
+        assert scores["answer_relevancy"].score == expected and scores["answer_relevancy"].source == "deepeval"
+        assert scores["latency"].score == 0.5 and scores["latency"].passed is True
