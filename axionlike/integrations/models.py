@@ -2,7 +2,8 @@
 
 ``LiteLLMRagas`` (a Ragas LLM) and ``LiteLLMDeepEval`` (a DeepEval model) wrap the
 axionlike ``LLMClient``, so retries, tokens and cost on the MetricScore, prompt
-caching and tracing apply to those libraries' metrics too. Importing this module is
+caching and tracing apply to those libraries' metrics too. ``LiteLLMRagasEmbeddings``
+serves Ragas metrics that need embeddings, with usage and spans recorded the same way. Importing this module is
 cheap; each class imports its library on first access.
 
 Example:
@@ -24,9 +25,10 @@ from axionlike.integrations._libraries import load_deepeval, load_ragas
 
 if TYPE_CHECKING:
     from axionlike.integrations._deepeval_llm import LiteLLMDeepEval
+    from axionlike.integrations._ragas_embeddings import LiteLLMRagasEmbeddings
     from axionlike.integrations._ragas_llm import LiteLLMRagas
 
-__all__ = ["LiteLLMDeepEval", "LiteLLMRagas"]
+__all__ = ["LiteLLMDeepEval", "LiteLLMRagas", "LiteLLMRagasEmbeddings"]
 
 
 def __getattr__(name: str) -> Any:
@@ -35,6 +37,11 @@ def __getattr__(name: str) -> Any:
         from axionlike.integrations._ragas_llm import LiteLLMRagas
 
         return LiteLLMRagas
+    if name == "LiteLLMRagasEmbeddings":
+        load_ragas("LiteLLMRagasEmbeddings")
+        from axionlike.integrations._ragas_embeddings import LiteLLMRagasEmbeddings
+
+        return LiteLLMRagasEmbeddings
     if name == "LiteLLMDeepEval":
         load_deepeval("LiteLLMDeepEval")
         from axionlike.integrations._deepeval_llm import LiteLLMDeepEval

@@ -184,3 +184,29 @@ def test_a_deepeval_run_writes_nothing_into_the_working_directory(server, deepev
     result = evaluation_runner(items, metrics, "cwd", show_progress=False)
     assert all(s.status == "scored" for r in result.results for s in r.scores)
     assert os.listdir(tmp_path) == []
+
+
+def test_ragas_embeddings_count_usage_and_give_each_item_its_similarity(server):
+    import numpy as np
+    from ragas.metrics.collections import SemanticSimilarity
+
+    from axionlike.dataset import DatasetItem
+    from axionlike.integrations.models import LiteLLMRagasEmbeddings
+    from axionlike.runners import evaluation_runner
+    from axionlike.testing import unit_value
+
+    def vector(text):  # the FakeLLMServer's deterministic embedding of ``text``
+        raw = np.array([unit_value(f"{text}|{d}") - 0.5 for d in range(server.embedding_dim)])
+        return raw / np.linalg.norm(raw)
+
+    embeddings = LiteLLMRagasEmbeddings("openai/text-embedding-3-small", api_base=server.api_base, api_key="dummy-key")
+    items = [DatasetItem(id=str(i), actual_output=f"answer {i}", expected_output=f"answer {i % 3}") for i in range(6)]
+    result = evaluation_runner(items, [SemanticSimilarity(embeddings=embeddings)], "similarity", show_progress=False)
+    for i, record in enumerate(result.results):
+        (score,) = record.scores
+        assert score.name == "semantic_similarity" and score.source == "ragas"
+        expected = float(vector(f"answer {i % 3}") @ vector(f"answer {i}"))
+        assert score.score == pytest.approx(expected)
+        assert score.usage.calls == 2 and score.usage.prompt_tokens > 0
+    assert embeddings.cache_identity()["model_name"] == "openai/text-embedding-3-small"
+    assert "dummy-key" not in repr(embeddings.cache_identity())
