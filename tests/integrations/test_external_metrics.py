@@ -340,3 +340,32 @@ async def test_the_seed_multi_library_example(server):
         assert scores["answer_completeness"].score == expected
         assert scores["answer_relevancy"].score == expected and scores["answer_relevancy"].source == "deepeval"
         assert scores["latency"].score == 0.5 and scores["latency"].passed is True
+
+
+def test_a_custom_deepeval_metric_is_named_after_its_class():
+    from deepeval.metrics import BaseMetric as DeepEvalBaseMetric
+    from deepeval.test_case import LLMTestCaseParams as Params
+
+    class ShortAnswer(DeepEvalBaseMetric):
+        _required_params = [Params.ACTUAL_OUTPUT]  # noqa: RUF012 - DeepEval declares it this way
+
+        def __init__(self, threshold=0.5):
+            self.threshold = threshold
+
+        def measure(self, test_case, *args, **kwargs):
+            self.score = float(len(test_case.actual_output) < 20)
+            self.success = self.score >= self.threshold
+            return self.score
+
+        async def a_measure(self, test_case, *args, **kwargs):
+            return self.measure(test_case)
+
+        def is_successful(self):
+            return self.success
+
+    items = [DatasetItem(id="short", actual_output="ok"), DatasetItem(id="long", actual_output="x" * 40)]
+    result = evaluation_runner(items, [ShortAnswer()], "custom", show_progress=False)
+    assert [(s.name, s.score, s.passed) for r in result.results for s in r.scores] == [
+        ("short_answer", 1.0, True),
+        ("short_answer", 0.0, False),
+    ]

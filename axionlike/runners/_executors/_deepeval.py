@@ -67,6 +67,8 @@ def metric_name(metric: Any) -> str:
     """DeepEval's name of ``metric`` in snake_case: 'Answer Relevancy' -> 'answer_relevancy'."""
     own = getattr(metric, "name", None)
     text = own if isinstance(own, str) and own else metric.__name__
+    if text == "Base Metric":  # a custom metric that did not name itself
+        text = type(metric).__name__
     return re.sub(r"[^0-9a-z]+", "_", snake_case(text).lower()).strip("_")
 
 
