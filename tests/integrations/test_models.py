@@ -165,22 +165,29 @@ def test_importing_deepeval_through_axionlike_leaves_the_working_directory_alone
     assert out == "[]" and os.listdir(tmp_path) == []
 
 
-def test_a_deepeval_run_writes_nothing_into_the_working_directory(server, deepeval_llm, tmp_path, monkeypatch):
+def test_a_run_writes_nothing_into_the_working_directory(server, deepeval_llm, ragas_llm, tmp_path, monkeypatch):
     from deepeval.metrics import AnswerRelevancyMetric, GEval, ToolCorrectnessMetric
     from deepeval.test_case import LLMTestCaseParams
+    from ragas.metrics.collections import Faithfulness
 
     from axionlike.dataset import DatasetItem
     from axionlike.runners import evaluation_runner
 
     monkeypatch.chdir(tmp_path)
     items = [
-        DatasetItem(query=f"q{i}", actual_output=f"S{i}-0 [ok]. GRADE<3>", tools_called=["x"], expected_tools=["x"])
+        DatasetItem(
+            query=f"q{i}",
+            actual_output=f"S{i}-0 [ok]. GRADE<3>",
+            retrieved_content=["ctx"],
+            tools_called=["x"],
+            expected_tools=["x"],
+        )
         for i in range(3)
     ]
     geval = GEval(
         name="Quality", criteria="good?", evaluation_params=[LLMTestCaseParams.ACTUAL_OUTPUT], model=deepeval_llm
     )
-    metrics = [AnswerRelevancyMetric(model=deepeval_llm), ToolCorrectnessMetric(), geval]
+    metrics = [AnswerRelevancyMetric(model=deepeval_llm), ToolCorrectnessMetric(), geval, Faithfulness(llm=ragas_llm)]
     result = evaluation_runner(items, metrics, "cwd", show_progress=False)
     assert all(s.status == "scored" for r in result.results for s in r.scores)
     assert os.listdir(tmp_path) == []
