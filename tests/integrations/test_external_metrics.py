@@ -369,3 +369,16 @@ def test_a_custom_deepeval_metric_is_named_after_its_class():
         ("short_answer", 1.0, True),
         ("short_answer", 0.0, False),
     ]
+
+
+def test_a_deepeval_metric_measured_before_leaves_nothing_behind(server, deepeval_llm):
+    from deepeval.test_case import LLMTestCase
+
+    metric = AnswerRelevancyMetric(model=deepeval_llm, include_reason=False)
+    metric.measure(LLMTestCase(input="q", actual_output="S9-0 [no]. S9-1 [no]."), _show_indicator=False)
+    metric.error = "an earlier failure"
+    assert metric.score == 0.0
+    item = DatasetItem(id="fresh", query="q", actual_output="S1-0 [ok]. S1-1 [ok].")
+    (score,) = evaluation_runner([item], [metric], "reused", show_progress=False).results[0].scores
+    assert score.status == "scored" and score.score == 1.0
+    assert metric.score == 0.0  # the user's object still holds its own measurement

@@ -62,6 +62,9 @@ _STATE = frozenset(
 )
 """Attributes DeepEval sets while measuring (or that do not change scores): not identity."""
 
+_RESULTS = ("score", "reason", "success", "error", "score_breakdown", "verbose_logs", "skipped")
+"""What one measurement leaves on a DeepEval metric."""
+
 
 def metric_name(metric: Any) -> str:
     """DeepEval's name of ``metric`` in snake_case: 'Answer Relevancy' -> 'answer_relevancy'."""
@@ -184,6 +187,8 @@ class DeepEvalExecutor:
     async def execute(self, metric: Any, item: DatasetItem) -> MetricResult:
         name = metric_name(metric)
         fresh = copy.copy(metric)  # DeepEval keeps score, reason, verdicts... on the instance
+        for attribute in _RESULTS:  # start from the class defaults, not an earlier measurement's
+            fresh.__dict__.pop(attribute, None)
         kwargs = (
             {"_show_indicator": False} if "_show_indicator" in inspect.signature(fresh.a_measure).parameters else {}
         )
