@@ -20,6 +20,7 @@ PACKAGES = [
     "axionlike.integrations.reward",
     "axionlike.llm",
     "axionlike.testing",
+    "axionlike.integrations.models",
 ]
 
 

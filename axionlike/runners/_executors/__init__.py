@@ -9,9 +9,11 @@ from typing import Any
 from axionlike._exceptions import ConfigurationError, UnknownMetricError
 from axionlike.cache._keys import digest
 from axionlike.runners._executors._base import MetricDescription, MetricExecutor
+from axionlike.runners._executors._deepeval import DeepEvalExecutor
 from axionlike.runners._executors._native import FunctionExecutor, NativeExecutor
+from axionlike.runners._executors._ragas import RagasExecutor
 
-_EXECUTORS: list[MetricExecutor] = [NativeExecutor(), FunctionExecutor()]
+_EXECUTORS: list[MetricExecutor] = [NativeExecutor(), RagasExecutor(), DeepEvalExecutor(), FunctionExecutor()]
 
 
 def register_executor(executor: MetricExecutor, *, first: bool = True) -> None:

@@ -1,0 +1,89 @@
+"""LiteLLMDeepEval: a DeepEval model that calls through axionlike's LLMClient (imports DeepEval)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepeval.models import DeepEvalBaseLLM
+from pydantic import BaseModel, SecretStr
+
+from axionlike._sync import run_sync
+from axionlike.integrations._adapter import LiteLLMAdapter
+from axionlike.llm import RetryPolicy
+
+
+class LiteLLMDeepEval(LiteLLMAdapter, DeepEvalBaseLLM):
+    """The model of DeepEval metrics, through axionlike's LLM client (litellm underneath).
+
+    A ``DeepEvalBaseLLM``: ``a_generate(prompt, schema=...)`` returns a parsed
+    ``schema`` instance (DeepEval's structured-output path for custom models) or the
+    text when no schema is given; ``generate`` is its sync face. Retries, usage,
+    prompt caching and spans are the LLMClient's.
+
+    Args:
+        model_name: any model litellm accepts (``'gpt-4o'``, ``'openai/<name>'``, ...).
+        api_base: endpoint override.
+        api_key: key override; otherwise the provider's environment variable.
+        temperature: sampling temperature.
+        max_tokens: completion length cap.
+        timeout: seconds one attempt may take.
+        retry: retry policy; the process default when None.
+        requests_per_minute: pace calls to this model.
+        enable_prompt_caching: mark prompts cacheable; ``None`` follows the runner.
+        params: further litellm ``completion`` parameters.
+
+    Example:
+        ```python
+        from deepeval.metrics import AnswerRelevancyMetric
+        from axionlike.integrations.models import LiteLLMDeepEval
+
+        metric = AnswerRelevancyMetric(model=LiteLLMDeepEval("gpt-4o-mini"))
+        ```
+    """
+
+    adapter_name = "LiteLLMDeepEval"
+
+    def __init__(
+        self,
+        model_name: str = "gpt-4o",
+        *,
+        api_base: str | None = None,
+        api_key: str | SecretStr | None = None,
+        temperature: float | None = 0.0,
+        max_tokens: int | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        requests_per_minute: float | None = None,
+        enable_prompt_caching: bool | None = None,
+        **params: Any,
+    ) -> None:
+        self._init_client(
+            model_name,
+            api_base=api_base,
+            api_key=api_key,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            retry=retry,
+            requests_per_minute=requests_per_minute,
+            enable_prompt_caching=enable_prompt_caching,
+            params=params,
+        )
+        super().__init__(model_name)
+
+    def load_model(self, *args: Any, **kwargs: Any) -> Any:
+        """DeepEval's hook for the underlying model: the LLMClient."""
+        return self.client
+
+    async def a_generate(self, prompt: str, schema: type[BaseModel] | None = None, **kwargs: Any) -> Any:
+        """The answer to ``prompt``: a ``schema`` instance when a schema is given, else the text."""
+        if schema is not None:
+            return (await self.client.structured(self.messages(prompt), schema)).value
+        return (await self.client.complete(self.messages(prompt))).content or ""
+
+    def generate(self, prompt: str, schema: type[BaseModel] | None = None, **kwargs: Any) -> Any:
+        """The sync face of ``a_generate`` (works inside a running loop too)."""
+        return run_sync(self.a_generate(prompt, schema, **kwargs))
+
+    def get_model_name(self, *args: Any, **kwargs: Any) -> str:
+        return self.client.model_name

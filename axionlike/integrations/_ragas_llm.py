@@ -1,0 +1,90 @@
+"""LiteLLMRagas: a Ragas LLM that calls through axionlike's LLMClient (imports Ragas)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, SecretStr
+from ragas.llms.base import InstructorBaseRagasLLM
+
+from axionlike._sync import run_sync
+from axionlike.integrations._adapter import LiteLLMAdapter
+from axionlike.llm import RetryPolicy
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class LiteLLMRagas(LiteLLMAdapter, InstructorBaseRagasLLM):
+    """The LLM of Ragas metrics, through axionlike's LLM client (litellm underneath).
+
+    It is a Ragas ``InstructorBaseRagasLLM`` (prompt + response model -> parsed model),
+    the interface both the ``ragas.metrics.collections`` classes and the older
+    ``ragas.metrics`` ones (through their ``PydanticPrompt``) accept. Structured output,
+    repair, retries, usage and spans are the LLMClient's.
+
+    Args:
+        model_name: any model litellm accepts (``'gpt-4o'``, ``'openai/<name>'``, ...).
+        api_base: endpoint override.
+        api_key: key override; otherwise the provider's environment variable.
+        temperature: sampling temperature.
+        max_tokens: completion length cap.
+        timeout: seconds one attempt may take.
+        retry: retry policy; the process default when None.
+        requests_per_minute: pace calls to this model.
+        enable_prompt_caching: mark the fixed part of Ragas prompts cacheable; ``None``
+            follows the runner's ``enable_prompt_caching``.
+        params: further litellm ``completion`` parameters.
+
+    Example:
+        ```python
+        from ragas.metrics import Faithfulness
+        from axionlike.integrations.models import LiteLLMRagas
+
+        metric = Faithfulness(llm=LiteLLMRagas("gpt-4o-mini"))
+        ```
+    """
+
+    adapter_name = "LiteLLMRagas"
+    prompt_separator = "\n-----------------------------\n"
+    is_async = True
+    """Ragas awaits ``agenerate`` when this is true."""
+
+    def __init__(
+        self,
+        model_name: str = "gpt-4o",
+        *,
+        api_base: str | None = None,
+        api_key: str | SecretStr | None = None,
+        temperature: float | None = 0.0,
+        max_tokens: int | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        requests_per_minute: float | None = None,
+        enable_prompt_caching: bool | None = None,
+        **params: Any,
+    ) -> None:
+        self._init_client(
+            model_name,
+            api_base=api_base,
+            api_key=api_key,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            retry=retry,
+            requests_per_minute=requests_per_minute,
+            enable_prompt_caching=enable_prompt_caching,
+            params=params,
+        )
+
+    @property
+    def model_name(self) -> str:
+        return self.client.model_name
+
+    async def agenerate(self, prompt: str, response_model: type[T]) -> T:
+        """Ask the model and parse its answer into ``response_model``."""
+        response = await self.client.structured(self.messages(prompt), response_model)
+        return response.value
+
+    def generate(self, prompt: str, response_model: type[T]) -> T:
+        """The sync face of ``agenerate`` (works inside a running loop too)."""
+        return run_sync(self.agenerate(prompt, response_model))
