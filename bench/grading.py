@@ -1,6 +1,6 @@
 """Throughput of GradingRunner and RewardFunction on the engine (prints numbers; asserts nothing).
 
-Run: python bench/grading_bench.py [samples] [concurrency] [delay_ms]
+Run: python bench/grading.py [samples] [concurrency] [delay_ms]
 """
 
 from __future__ import annotations

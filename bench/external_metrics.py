@@ -1,6 +1,6 @@
 """Throughput of Ragas and DeepEval metrics through the adapters, against FakeLLMServer.
 
-Usage (from the repository root): PYTHONPATH=. python bench/bench_external_metrics.py [items] [max_concurrent] [latency_seconds]
+Usage (from the repository root): PYTHONPATH=. python bench/external_metrics.py [items] [max_concurrent] [latency_seconds]
 Prints wall time, LLM calls and calls per second for one run mixing Ragas Faithfulness,
 DeepEval AnswerRelevancyMetric and native ExactMatch.
 """
