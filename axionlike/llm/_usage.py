@@ -8,42 +8,52 @@ the context, are summed into it. Scopes nest: a call counts in every enclosing s
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator
 from contextvars import ContextVar
 
 from axionlike.results import Usage
 
+_ADD_LOCK = threading.Lock()  # adds happen once per LLM call: one lock for all scopes is enough
+
 
 class UsageScope:
-    """Sum of the LLM calls made while the scope was open (thread-safe)."""
+    """Sum of the LLM calls made while the scope was open (thread-safe).
+
+    Empty scopes cost almost nothing: the engine opens one per metric execution, and
+    most metrics make no LLM call.
+    """
+
+    __slots__ = ("_usage", "parent")
 
     def __init__(self, parent: UsageScope | None = None) -> None:
         self.parent = parent
-        self._usage = Usage()
-        self._lock = threading.Lock()
+        self._usage: Usage | None = None
+
+    @property
+    def calls(self) -> int:
+        """Number of LLM calls recorded so far."""
+        usage = self._usage
+        return usage.calls if usage is not None else 0
 
     @property
     def usage(self) -> Usage:
         """Tokens, cost and number of calls recorded so far."""
-        with self._lock:
-            return self._usage.model_copy()
+        with _ADD_LOCK:
+            return self._usage.model_copy() if self._usage is not None else Usage()
 
     def add(self, usage: Usage) -> None:
         """Count ``usage`` here and in every enclosing scope."""
-        scope: UsageScope | None = self
-        while scope is not None:
-            with scope._lock:
-                scope._usage = scope._usage + usage
-            scope = scope.parent
+        with _ADD_LOCK:
+            scope: UsageScope | None = self
+            while scope is not None:
+                scope._usage = usage if scope._usage is None else scope._usage + usage
+                scope = scope.parent
 
 
 _current: ContextVar[UsageScope | None] = ContextVar("axionlike_usage_scope", default=None)
 
 
-@contextlib.contextmanager
-def collect_usage() -> Iterator[UsageScope]:
+class collect_usage:
     """Open a usage scope for the calls made inside the ``with`` block.
 
     Example:
@@ -53,12 +63,16 @@ def collect_usage() -> Iterator[UsageScope]:
         print(scope.usage.cost, scope.usage.calls)
         ```
     """
-    scope = UsageScope(_current.get())
-    token = _current.set(scope)
-    try:
-        yield scope
-    finally:
-        _current.reset(token)
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> UsageScope:
+        scope = UsageScope(_current.get())
+        self._token = _current.set(scope)
+        return scope
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
 
 
 def record_usage(usage: Usage) -> None:

@@ -251,12 +251,12 @@ class Engine:
                     bound.executor.execute(bound.metric, item), f"metric '{desc.name}'", item.id
                 )
             except Exception as exc:
-                spent = llm_usage.usage if llm_usage.usage.calls else None  # calls before the failure still cost
+                spent = llm_usage.usage if llm_usage.calls else None  # calls before the failure still cost
                 if spent is not None:
                     self._usage = self._usage + spent
                 error = ErrorInfo.from_exception(exc, "metric")
                 return self._errored(bound, error, time.perf_counter() - started, usage=spent)
-            if outcome.usage is None and llm_usage.usage.calls:
+            if outcome.usage is None and llm_usage.calls:
                 outcome = outcome.model_copy(update={"usage": llm_usage.usage})
             score = self._scored(bound, outcome, latency=time.perf_counter() - started, cached=False)
             if self.tracer.enabled:

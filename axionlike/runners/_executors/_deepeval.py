@@ -17,7 +17,6 @@ from typing import Any
 from axionlike._exceptions import ExternalMetricError, UnknownMetricError
 from axionlike.dataset import DatasetItem
 from axionlike.integrations._libraries import load_deepeval
-from axionlike.llm import collect_usage
 from axionlike.metrics import MetricResult
 from axionlike.metrics._base import snake_case
 from axionlike.runners._executors._base import MetricDescription
@@ -192,11 +191,10 @@ class DeepEvalExecutor:
         kwargs = (
             {"_show_indicator": False} if "_show_indicator" in inspect.signature(fresh.a_measure).parameters else {}
         )
-        with collect_usage() as usage:
-            try:
-                await fresh.a_measure(to_test_case(item), **kwargs)
-            except Exception as exc:
-                raise ExternalMetricError(failure_text("DeepEval", name, item.id, exc)) from exc
+        try:
+            await fresh.a_measure(to_test_case(item), **kwargs)
+        except Exception as exc:
+            raise ExternalMetricError(failure_text("DeepEval", name, item.id, exc)) from exc
         score = getattr(fresh, "score", None)
         if getattr(fresh, "error", None) or not isinstance(score, (int, float)) or not math.isfinite(score):
             raise ExternalMetricError(
@@ -209,6 +207,5 @@ class DeepEvalExecutor:
         return MetricResult(
             score=float(score),
             explanation=fresh.reason,
-            usage=usage.usage if usage.usage.calls else None,
-            metadata=metadata,
+            metadata=metadata,  # the engine's usage scope adds tokens and cost
         )

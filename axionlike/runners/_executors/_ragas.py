@@ -15,7 +15,6 @@ from typing import Any
 
 from axionlike._exceptions import ConfigurationError, ExternalMetricError, UnknownMetricError
 from axionlike.dataset import DatasetItem
-from axionlike.llm import collect_usage
 from axionlike.metrics import MetricResult
 from axionlike.runners._executors._base import MetricDescription
 from axionlike.runners._executors._library import (
@@ -133,18 +132,13 @@ class RagasExecutor:
         return await metric.single_turn_ascore(SingleTurnSample(**arguments)), None
 
     async def execute(self, metric: Any, item: DatasetItem) -> MetricResult:
-        with collect_usage() as usage:
-            try:
-                value, reason = await self._score(metric, item)
-            except Exception as exc:
-                raise ExternalMetricError(failure_text("Ragas", metric.name, item.id, exc)) from exc
+        try:
+            value, reason = await self._score(metric, item)
+        except Exception as exc:
+            raise ExternalMetricError(failure_text("Ragas", metric.name, item.id, exc)) from exc
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ExternalMetricError(
                 f"Ragas metric '{metric.name}' gave no usable score on item '{item.id}' "
                 f"(got {value!r:.60}; Ragas returns NaN when, e.g., no statements could be extracted)"
             )
-        return MetricResult(
-            score=float(value),
-            explanation=reason,
-            usage=usage.usage if usage.usage.calls else None,
-        )
+        return MetricResult(score=float(value), explanation=reason)  # the engine's usage scope adds tokens and cost
