@@ -6,6 +6,7 @@ Notebooks added to notebooks/ are picked up automatically.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,18 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 KERNEL = "axionlike-test"
+#: The offline environment tests/conftest.py sets, handed to the kernel explicitly.
+OFFLINE_ENV = (
+    "LITELLM_LOCAL_MODEL_COST_MAP",
+    "DEEPEVAL_TELEMETRY_OPT_OUT",
+    "DEEPEVAL_DISABLE_DOTENV",
+    "DEEPEVAL_CACHE_FOLDER",
+    "RAGAS_DO_NOT_TRACK",
+    "HOME",
+    "OPIK_SENTRY_ENABLE",
+    "OPIK_ANALYTICS_ENABLE",
+    "TRACING_MODE",
+)
 
 #: Text some notebooks must show once executed (beyond the checks every notebook gets).
 EXPECTED = {
@@ -25,6 +38,19 @@ EXPECTED = {
         "'task': {'hits': 20, 'misses': 0",
         "exact_match              better",
         "latency                  worse",
+    ],
+    "03_multi_library.ipynb": [
+        "errors: 0, judge calls: 18",
+        "calls: 18, prompt tokens:",
+        "Some statements are off topic or wrong.",
+        "'hits': 0, 'misses': 12",
+    ],
+    "04_caching_and_tracing.ipynb": [
+        "LLM calls made by the warm run: 0\n",
+        "same scores: True",
+        "'metric': {'hits': 12, 'misses': 0",
+        "llm_call  trace",
+        "q3  answer_completeness  0.00  trace ",
     ],
 }
 
@@ -40,7 +66,7 @@ def kernel_dir(tmp_path_factory):
                 "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 "display_name": "axionlike tests",
                 "language": "python",
-                "env": {"PYTHONPATH": str(ROOT)},
+                "env": {"PYTHONPATH": str(ROOT), **{key: os.environ[key] for key in OFFLINE_ENV}},
             }
         )
     )
@@ -58,7 +84,12 @@ def outputs_text(book) -> str:
 
 
 def test_there_are_notebooks():
-    assert {"01_quickstart.ipynb", "02_task_and_mapping.ipynb"} <= {p.name for p in NOTEBOOKS}
+    assert {
+        "01_quickstart.ipynb",
+        "02_task_and_mapping.ipynb",
+        "03_multi_library.ipynb",
+        "04_caching_and_tracing.ipynb",
+    } <= {p.name for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
