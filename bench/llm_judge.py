@@ -1,7 +1,9 @@
 """Benchmark: 1,000 items x 2 LLM-judge metrics against FakeLLMServer (50 ms per call).
 
 Ideal time = 2,000 calls x 50 ms / 50 in flight = 2.0 s; target ratio <= 1.1x. Also
-reports the first-call overhead (importing litellm on the first LLM call).
+reports the first-call overhead (importing litellm on the first LLM call) and the floor
+that litellm itself sets: the same requests (messages and response_format) sent with
+bare ``litellm.acompletion``, 50 in flight, no axionlike in between.
 
 By default the fake server runs in a child process, as a real provider would run
 outside the evaluating process; ``--in-process`` serves it from a thread instead
@@ -77,6 +79,7 @@ def main() -> None:
         result = evaluation_runner(items, metrics, "bench", max_concurrent=args.concurrency, show_progress=False)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        bare, bare_cpu = bare_litellm(metrics, items, kw, args.concurrency)
     finally:
         stop.set()
         if server is not None:
@@ -96,12 +99,51 @@ def main() -> None:
     print(f"ratio: {elapsed / ideal:.2f}x (target <= 1.1x)")
     print(f"client CPU: {cpu:.2f} s ({cpu / calls * 1000:.2f} ms per call; the floor when CPU-bound)")
     print(
+        f"bare litellm.acompletion, same requests: {bare:.2f} s = {bare / ideal:.2f}x ideal, "
+        f"{bare_cpu / calls * 1000:.2f} ms CPU per call"
+    )
+    print(
         f"errors: {errors}, calls counted: {result.metadata['usage']['calls']}, cost: ${result.metadata['usage']['cost']:.4f}"
     )
     print(
         f"first-call overhead: litellm import {_litellm.import_seconds:.2f} s; first evaluation (1 item) {first_call:.2f} s"
     )
     assert warm.metadata["counts"]["metric_errors"] == 0
+
+
+def bare_litellm(metrics: list, items: list, kw: dict, concurrency: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the same judge requests through bare litellm.acompletion."""
+    import asyncio
+
+    import litellm
+
+    from axionlike.llm import response_format
+
+    requests = [
+        {
+            "model": kw["model_name"],
+            "api_base": kw["api_base"],
+            "api_key": kw["api_key"],
+            "temperature": 0.0,
+            "messages": metric.render_messages(item),
+            "response_format": response_format(metric.verdict_schema()),
+        }
+        for item in items
+        for metric in metrics
+    ]
+
+    async def send_all() -> None:
+        slots = asyncio.Semaphore(concurrency)
+
+        async def send(request: dict) -> None:
+            async with slots:
+                await litellm.acompletion(**request)
+
+        await asyncio.gather(*(send(r) for r in requests))
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    asyncio.run(send_all())
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 if __name__ == "__main__":
