@@ -33,6 +33,28 @@ def test_mkdocs_build_strict(tmp_path):
     reference = (site / "reference" / "results" / "index.html").read_text(encoding="utf-8")
     for name in ("EvaluationResult", "to_scorecard", "Scorecard", "Comparison"):
         assert name in reference, name
-    for page in ("evaluation-runner", "metrics", "caching", "tracing", "api-runner", "grading", "pytest-plugin", "cli"):
+    for page in (
+        "evaluation-runner",
+        "metrics",
+        "integrations",
+        "caching",
+        "tracing",
+        "api-runner",
+        "grading",
+        "pytest-plugin",
+        "cli",
+        "notebooks",
+    ):
         assert (site / page / "index.html").exists(), page
+    for package, names in {
+        "llm": ("LLMClient",),
+        "grading": ("GradingRunner", "WeightedSumAggregator"),
+        "integrations": ("RewardFunction", "foreach", "LiteLLMRagas"),
+        "testing": ("FakeLLMServer", "TraceCollector"),
+    }.items():
+        page = (site / "reference" / package / "index.html").read_text(encoding="utf-8")
+        for name in names:
+            assert name in page, (package, name)
+    for page in site.rglob("*.html"):
+        assert "Being integrated" not in page.read_text(encoding="utf-8"), page
     assert "fonts.googleapis.com" not in (site / "index.html").read_text(encoding="utf-8")
