@@ -116,20 +116,29 @@ def restore_order(results: Sequence[RewardResult], batch_size: int) -> RewardBat
 
 
 def group_samples(samples: Sequence[RewardSample], keys: Sequence[Any] | None = None) -> dict[Any, list[RewardSample]]:
-    """Group samples by ``keys`` (e.g. VERL's ``uid``) or by prompt, groups in order of first appearance."""
+    """Group samples by ``keys`` (e.g. VERL's ``uid``) or by prompt, groups numbered in order of first appearance."""
     groups: dict[Any, list[RewardSample]] = {}
     for n, sample in enumerate(samples):
         groups.setdefault(keys[n] if keys is not None else sample.prompt, []).append(sample)
-    return groups
+    return {key: _in_group(group, g) for g, (key, group) in enumerate(groups.items())}
+
+
+def _in_group(samples: Sequence[RewardSample], group_index: int) -> list[RewardSample]:
+    """The samples with ``group_index`` set (copies where it differs; the caller's are not changed)."""
+    return [s if s.group_index == group_index else s.model_copy(update={"group_index": group_index}) for s in samples]
 
 
 class RewardFunction:
     """Graders as a reward: one engine run per batch, one reward per sample.
 
     The reward of a sample is the ``aggregator`` entry (the mean of the graders by
-    default; weights renormalise over the graders that succeeded). A sample whose
-    grading failed altogether gets ``failure_reward`` and ``reward_failed=True`` in its
-    info, never an unflagged 0. ``group_normalisation`` makes rewards relative to their
+    default). A sample on which any grader failed gets ``failure_reward`` and
+    ``reward_failed=True`` in its info, never an unflagged 0: a reward from the other
+    graders alone could reward a wrong answer (a format grader passing while the
+    correctness grader could not run). ``partial_rewards=True`` takes the aggregate of
+    the graders that succeeded instead, flagged ``reward_renormalised``. Groups are the
+    entries of ``prompt_to_samples``, numbered in order (``group_index``).
+    ``group_normalisation`` makes rewards relative to their
     prompt group (``"mean"``: minus the group mean; ``"mean_std"``: divided by the std
     too, as GRPO does); failed samples are left out of the group statistics.
 
@@ -154,6 +163,7 @@ class RewardFunction:
         *,
         aggregator: Aggregator | Any = None,
         failure_reward: float = 0.0,
+        partial_rewards: bool = False,
         group_normalisation: Literal["none", "mean", "mean_std"] = "none",
         max_concurrency: int = 32,
         show_progress: bool = False,
@@ -176,6 +186,7 @@ class RewardFunction:
         self.reward_name = self.runner.aggregators[0].name
         self.grader_names = self.runner.grader_names
         self.failure_reward = float(failure_reward)
+        self.partial_rewards = partial_rewards
         self.group_normalisation = group_normalisation
 
     def create_grader_configs(self) -> Mapping[str, Any]:
@@ -196,7 +207,7 @@ class RewardFunction:
     async def compute_batch_scores(self, prompt_to_samples: Mapping[Any, Sequence[RewardSample]]) -> list[RewardResult]:
         """Rewards for every sample of every group, sorted by ``original_index``."""
         check_indices(prompt_to_samples)
-        groups = [list(group) for group in prompt_to_samples.values()]
+        groups = [_in_group(group, g) for g, group in enumerate(prompt_to_samples.values())]
         graded = await self.runner.arun_multiple_datasets([[self.sample_data(s) for s in g] for g in groups])
         results: list[RewardResult] = []
         for group, entries in zip(groups, graded, strict=True):
@@ -231,12 +242,16 @@ class RewardFunction:
                 info[f"{name}_score"] = entry.score
                 details[name] = {"score": entry.score, "reason": entry.reason}
         reward = entries[self.reward_name][n]
-        failed = isinstance(reward, GraderError)
+        partial = not isinstance(reward, GraderError) and bool(reward.metadata.get("partial"))
+        failed = isinstance(reward, GraderError) or (partial and not self.partial_rewards)
         info["reward_failed"] = failed
         info["graders_failed"] = sum(isinstance(entries[g][n], GraderError) for g in self.grader_names)
-        info["reward_renormalised"] = bool(not failed and reward.metadata.get("partial"))
-        if failed:
+        info["reward_renormalised"] = partial and self.partial_rewards
+        if isinstance(reward, GraderError):
             details["reward_error"] = str(reward.error)
+        elif failed:
+            left_out = ", ".join(reward.metadata.get("failed", ()))
+            details["reward_error"] = f"grader(s) {left_out} failed; partial_rewards=False gives failure_reward"
         return RewardResult(
             original_index=sample.original_index,
             group_index=sample.group_index,
@@ -297,9 +312,6 @@ def decode_batch(data: Any, tokenizer: Any) -> tuple[dict[Any, list[RewardSample
         )
         lengths.append(valid_response)
     groups = group_samples(samples, list(non_tensor["uid"]) if "uid" in non_tensor else None)
-    for g, group in enumerate(groups.values()):
-        for sample in group:
-            sample.group_index = g
     return groups, lengths
 
 

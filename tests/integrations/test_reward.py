@@ -174,13 +174,38 @@ async def test_failed_samples_get_the_configured_reward_and_are_flagged():
         RewardSample(original_index=2, prompt="q", response="half"),
     ]
     batch = await reward_fn.acompute_rewards(group_samples(samples))
-    assert batch.rewards == [0.5, -1.0, 1.0]
-    assert batch.reward_info["reward_failed"] == [False, True, False]
-    assert batch.reward_info["reward_renormalised"] == [False, False, True]
+    assert batch.rewards == [0.5, -1.0, -1.0]
+    assert batch.reward_info["reward_failed"] == [False, True, True]
+    assert batch.reward_info["reward_renormalised"] == [False, False, False]
     assert batch.reward_info["graders_failed"] == [0, 2, 1]
     assert math.isnan(batch.reward_info["lenient_score"][2]) and batch.reward_info["strict_score"][2] == 1.0
     assert "RuntimeError: grader crashed" in batch.details[1]["strict"]["error"]
     assert "reward_error" in batch.details[1]
+    assert "lenient" in batch.details[2]["reward_error"]
+
+    reward_fn.partial_rewards = True
+    partial = await reward_fn.acompute_rewards(group_samples(samples))
+    assert partial.rewards == [0.5, -1.0, 1.0]
+    assert partial.reward_info["reward_failed"] == [False, True, False]
+    assert partial.reward_info["reward_renormalised"] == [False, False, True]
+
+
+async def test_groups_are_numbered_in_order_without_changing_the_callers_samples():
+    def echo(response):
+        return float(response)
+
+    reward_fn = RewardFunction({"echo": {"grader": echo, "mapper": {"response": "response"}}})
+    samples = [
+        RewardSample(original_index=0, prompt="p", response="1"),
+        RewardSample(original_index=1, prompt="q", response="0"),
+        RewardSample(original_index=2, prompt="p", response="0.5"),
+    ]
+    grouped = group_samples(samples)
+    assert [[s.group_index for s in g] for g in grouped.values()] == [[0, 0], [1]]
+    by_hand = {"p": [samples[0], samples[2]], "q": [samples[1]]}
+    results = await reward_fn.compute_batch_scores(by_hand)
+    assert [r.group_index for r in results] == [0, 1, 0]
+    assert [s.group_index for s in samples] == [0, 0, 0]
 
 
 @pytest.mark.parametrize("mode", ["mean", "mean_std"])
