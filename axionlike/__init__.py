@@ -1,13 +1,15 @@
 """axionlike: run evaluation experiments for LLM applications.
 
-The most used names are importable from here; they load on first access, so
-``import axionlike`` stays light (no litellm, pandas, ragas, deepeval, langfuse, opik).
+The most used names and every exception are importable from here; they load on
+first access, so ``import axionlike`` stays light (no litellm, pandas, ragas, deepeval, langfuse, opik).
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from axionlike import _exceptions
 
 __version__ = "0.1.0"
 
@@ -26,10 +28,9 @@ _EXPORTS = {
     "MetricScore": "axionlike.results",
     "TestResult": "axionlike.results",
     "configure_tracing": "axionlike.tracing",
-    "AxionlikeError": "axionlike._exceptions",
-    "ConfigurationError": "axionlike._exceptions",
-    "EvaluationAbortedError": "axionlike._exceptions",
+    "register_secret": "axionlike._redact",
     "foreach": "axionlike.integrations._foreach",
+    **dict.fromkeys(_exceptions.__all__, "axionlike._exceptions"),
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -16,7 +16,7 @@ def test_demo_prints_a_summary(tmp_path, capsys):
 
 
 def test_demo_as_a_command():
-    done = subprocess.run([sys.executable, "-m", "axionlike.cli", "demo", "--quiet"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "axionlike", "demo", "--quiet"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "latency" in done.stdout
 
@@ -25,14 +25,14 @@ def test_run_a_yaml_config(tmp_path, capsys, monkeypatch):
     (tmp_path / "data.jsonl").write_text(
         "\n".join(json.dumps({"id": str(i), "query": f"say {i}", "expected_output": str(i)}) for i in range(5))
     )
-    (tmp_path / "mytask.py").write_text("def answer(item):\n    return {'response': item.query.split()[-1]}\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "say_task.py").write_text("def answer(item):\n    return {'response': item.query.split()[-1]}\n")
+    monkeypatch.setattr(sys, "path", [*sys.path])  # the run puts the config's folder first; undone after
     (tmp_path / "eval.yaml").write_text(
         textwrap.dedent(
             """
             evaluation_name: say-numbers
             dataset: data.jsonl
-            task: mytask:answer
+            task: say_task:answer
             scoring_key_mapping: {actual_output: response}
             metrics:
               - exact_match

@@ -42,6 +42,13 @@ def test_top_level_names_are_the_subpackage_objects():
         axionlike.no_such_name  # noqa: B018
 
 
+def test_every_exception_is_importable_from_the_package():
+    exceptions = [getattr(axionlike, name) for name in axionlike.__all__ if name.endswith("Error")]
+    assert len(exceptions) == 19
+    assert all(issubclass(e, axionlike.AxionlikeError) for e in exceptions)
+    assert issubclass(axionlike.MappingError, axionlike.MetricError)
+
+
 def test_import_loads_no_heavy_library():
     heavy = ("litellm", "ragas", "deepeval", "langfuse", "opik", "pandas")
     code = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,17 @@ from axionlike.runners._config import CacheConfig, ErrorConfig, EvaluationConfig
 _FILE_ONLY_KEYS = {"dataset", "metrics", "output", "cache", "errors"}
 
 
-def import_object(reference: str) -> Any:
-    """``'package.module:attribute'`` -> the attribute."""
+def import_object(reference: str, near: Path | None = None) -> Any:
+    """``'package.module:attribute'`` -> the attribute.
+
+    ``near`` (the config file's folder) goes first on ``sys.path``, as a script's folder
+    does for ``python script.py``, so a task module beside the config imports.
+    """
     module_name, _, attribute = reference.partition(":")
     if not module_name or not attribute:
         raise ConfigurationError(f"expected 'module:attribute', got {reference!r}")
+    if near is not None and str(near.resolve()) not in sys.path:
+        sys.path.insert(0, str(near.resolve()))
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -77,7 +84,7 @@ def read_config_file(path: str | Path) -> tuple[EvaluationConfig, Path | None]:
     settings["scoring_metrics"] = [_metric(spec, i) for i, spec in enumerate(data.get("metrics") or [])]
     settings.setdefault("evaluation_name", path.stem)
     if isinstance(settings.get("task"), str):
-        settings["task"] = import_object(settings["task"])
+        settings["task"] = import_object(settings["task"], near=base)
     elif isinstance(settings.get("task"), dict):
         settings["task"] = _api_task(settings["task"], base)
     if data.get("cache"):
