@@ -1,15 +1,19 @@
 """Opik backend: the root of each tree is an Opik trace, the spans under it Opik spans.
 
 Ids are generated when a span opens (UUIDv7, as Opik requires) so that children can
-name their parent; the trace or span is logged once, complete, when it closes (no
-create-then-update round trip). The SDK queues the message and its background
-threads post JSON batches, so closing a span never waits on the network. Scores go
-along as feedback scores of the trace (a root) or of the span, handed to the SDK in
-batches (and at every flush).
+name their parent; the trace or span is written once, complete, when it closes (no
+create-then-update round trip). The tracer's worker thread collects the records and
+feedback scores as JSON-ready dicts and posts them in large batches through the SDK's
+own HTTP client (its base URL, API key and workspace headers), to the batch endpoints
+that the SDK's REST methods ``traces.create_traces``, ``spans.create_spans`` and
+``score_batch_of_*`` use. Both the SDK's per-message pipeline (size estimation, a
+local message store) and its REST methods' generic serialisation cost several times
+the CPU per span that one ``json.dumps`` of the batch does.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -19,7 +23,8 @@ from typing import Any
 
 from axionlike.tracing._backend import BackendTracer, Payload, RecordedSpan
 
-_SCORE_BATCH = 500
+_BATCH = 1_000
+"""Records (or scores) per request; Opik's batch endpoints take a few MB per request."""
 
 
 def _uuid7() -> str:
@@ -43,8 +48,8 @@ def _opik_dict(payload: Payload | None, key: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else {key: value}
 
 
-def _usage(attributes: dict[str, Any]) -> dict[str, Any] | None:
-    """Tokens in the OpenAI keys Opik shows (cached prompt tokens in the details)."""
+def _usage(attributes: dict[str, Any]) -> dict[str, int] | None:
+    """Tokens in the OpenAI keys Opik shows, flattened by the SDK's own usage parser."""
     prompt = attributes.get("prompt_tokens")
     completion = attributes.get("completion_tokens")
     if prompt is None and completion is None:
@@ -56,11 +61,14 @@ def _usage(attributes: dict[str, Any]) -> dict[str, Any] | None:
     }
     if attributes.get("cached_tokens"):
         usage["prompt_tokens_details"] = {"cached_tokens": int(attributes["cached_tokens"])}
-    return usage
+    from opik import llm_usage
+
+    parsed = llm_usage.build_opik_usage_from_unknown_provider(usage)
+    return parsed.to_backend_compatible_full_usage_dict() if parsed is not None else None
 
 
 class OpikTracer(BackendTracer):
-    """Sends spans and feedback scores to Opik through the real SDK.
+    """Sends spans and feedback scores to Opik through the real SDK's REST client.
 
     Args:
         flush_timeout: Longest wait, in seconds, of the final flush.
@@ -80,75 +88,97 @@ class OpikTracer(BackendTracer):
         options.setdefault("_show_misconfiguration_message", False)
         options.setdefault("project_name", os.environ.get("OPIK_PROJECT_NAME") or "axionlike")
         self.client = opik.Opik(**options)
-        self._scores: dict[str, list[dict[str, Any]]] = {"trace": [], "span": []}
-        self._scores_lock = threading.Lock()
+        self._http = self.client.rest_client._client_wrapper.httpx_client
+        self._project = self.client.project_name
+        self._pending: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _SENDERS}
+        self._pending_lock = threading.Lock()
+        self._send_lock = threading.Lock()
 
     def _open(self, span: RecordedSpan) -> None:
         span.span_id = _uuid7()
         span.trace_id = span.parent.trace_id if span.parent is not None else span.span_id
 
     def _close(self, span: RecordedSpan) -> None:
-        metadata = span.extra_metadata()
-        common: dict[str, Any] = {
+        record: dict[str, Any] = {
+            "project_name": self._project,
             "name": span.name,
-            "start_time": span.start_time,
-            "end_time": span.end_time,
+            "start_time": span.start_time.isoformat(),
+            "end_time": span.end_time.isoformat() if span.end_time else None,
             "input": _opik_dict(span.input, "input"),
             "output": _opik_dict(span.output, "output"),
-            "metadata": _opik_dict(metadata, "metadata"),
+            "metadata": _opik_dict(span.extra_metadata(), "metadata"),
         }
-        if span.scores:
-            self._queue_scores(span)
         if span.error:
             exception_type, _, message = span.error.partition(": ")
-            common["error_info"] = {"exception_type": exception_type, "message": message, "traceback": ""}
-        if span.parent is None:
-            self.client.trace(id=span.trace_id, **common)
-            return
-        parent = span.parent
-        kwargs: dict[str, Any] = {}
-        if span.is_generation:
-            attributes = span.attributes
-            kwargs["type"] = "llm"
-            if attributes.get("model") is not None:
-                kwargs["model"] = str(attributes["model"])
-            kwargs["usage"] = _usage(attributes)
-            if attributes.get("cost") is not None:
-                kwargs["total_cost"] = float(attributes["cost"])
-        self.client.span(
-            trace_id=span.trace_id,
-            id=span.span_id,
-            parent_span_id=parent.span_id if parent.parent is not None else None,
-            **common,
-            **kwargs,
-        )
-
-    def _queue_scores(self, span: RecordedSpan) -> None:
-        """Collect feedback scores and hand them to the SDK in batches (one call per batch)."""
-        kind = "trace" if span.parent is None else "span"
+            record["error_info"] = {"exception_type": exception_type, "message": message, "traceback": ""}
+        root = span.parent is None
+        if root:
+            record["id"] = span.trace_id
+        else:
+            parent = span.parent
+            record.update(
+                id=span.span_id,
+                trace_id=span.trace_id,
+                parent_span_id=parent.span_id if parent.parent is not None else None,
+                type="general",
+            )
+            if span.is_generation:
+                attributes = span.attributes
+                record["type"] = "llm"
+                if attributes.get("model") is not None:
+                    record["model"] = str(attributes["model"])
+                record["usage"] = _usage(attributes)
+                if attributes.get("cost") is not None:
+                    record["total_estimated_cost"] = float(attributes["cost"])
+        scored = "trace_scores" if root else "span_scores"
         scores = [
-            {"id": span.span_id if kind == "span" else span.trace_id, "name": n, "value": v, "reason": c}
+            {"id": record["id"], "project_name": self._project, "name": n, "value": v, "reason": c, "source": "sdk"}
             for n, v, c in span.scores
         ]
-        with self._scores_lock:
-            self._scores[kind].extend(scores)
-            full = len(self._scores[kind]) >= _SCORE_BATCH
+        with self._pending_lock:
+            batch = self._pending["traces" if root else "spans"]
+            batch.append({k: v for k, v in record.items() if v is not None})
+            self._pending[scored].extend(scores)
+            full = len(batch) >= _BATCH or len(self._pending[scored]) >= _BATCH
         if full:
-            self._send_scores()
+            self._send()
 
-    def _send_scores(self) -> None:
-        with self._scores_lock:
-            traces, spans = self._scores["trace"], self._scores["span"]
-            self._scores = {"trace": [], "span": []}
-        if traces:
-            self.client.log_traces_feedback_scores(traces)
-        if spans:
-            self.client.log_spans_feedback_scores(spans)
+    def _send(self) -> None:
+        """Post everything collected so far; traces go first, scores after their targets."""
+        with self._send_lock:
+            with self._pending_lock:
+                pending = self._pending
+                self._pending = {kind: [] for kind in _SENDERS}
+            failure: Exception | None = None
+            for kind, route in _SENDERS.items():
+                records = pending[kind]
+                for start in range(0, len(records), _BATCH):
+                    try:
+                        self._post(*route, records[start : start + _BATCH])
+                    except Exception as exc:  # keep sending the other kinds; report once
+                        failure = failure or exc
+            if failure is not None:
+                raise failure
+
+    def _post(self, method: str, path: str, key: str, records: list[dict[str, Any]]) -> None:
+        body = json.dumps({key: records}, default=str, ensure_ascii=False).encode()
+        response = self._http.request(path, method=method, content=body, headers={"content-type": "application/json"})
+        response.raise_for_status()
 
     def _flush(self, timeout: float) -> bool:
-        self._send_scores()
-        return self.client.flush(timeout=max(1, round(timeout)))
+        self._send()
+        return True
 
     def _shutdown(self, timeout: float) -> None:
-        self._send_scores()
-        self.client.end(timeout=max(1, round(timeout)), flush=not self.failing)
+        if not self.failing:
+            self._send()
+        self.client.end(timeout=max(1, round(timeout)), flush=False)
+
+
+_SENDERS = {
+    "traces": ("POST", "v1/private/traces/batch", "traces"),
+    "spans": ("POST", "v1/private/spans/batch", "spans"),
+    "trace_scores": ("PUT", "v1/private/traces/feedback-scores", "scores"),
+    "span_scores": ("PUT", "v1/private/spans/feedback-scores", "scores"),
+}
+"""Method, path and body key of each kind of pending record, in sending order."""
