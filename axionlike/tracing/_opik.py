@@ -13,18 +13,13 @@ the CPU per span that one ``json.dumps`` of the batch does.
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import threading
 import time
 import uuid
 from typing import Any
 
-from axionlike.tracing._backend import BackendTracer, Payload, RecordedSpan
-
-_BATCH = 1_000
-"""Records (or scores) per request; Opik's batch endpoints take a few MB per request."""
+from axionlike.tracing._backend import BackendTracer, Payload, RecordedSpan, json_array
 
 
 def _uuid7() -> str:
@@ -68,7 +63,7 @@ def _usage(attributes: dict[str, Any]) -> dict[str, int] | None:
 
 
 class OpikTracer(BackendTracer):
-    """Sends spans and feedback scores to Opik through the real SDK's REST client.
+    """Sends spans and feedback scores to Opik through the real SDK's HTTP client.
 
     Args:
         flush_timeout: Longest wait, in seconds, of the final flush.
@@ -80,6 +75,7 @@ class OpikTracer(BackendTracer):
 
     name = "Opik"
     sdk_loggers = ("opik",)
+    post_order = ("traces", "spans", "trace_scores", "span_scores")
 
     def __init__(self, *, flush_timeout: float = 5.0, max_field_chars: int = 10_000, **options: Any) -> None:
         super().__init__(flush_timeout=flush_timeout, max_field_chars=max_field_chars)
@@ -90,9 +86,6 @@ class OpikTracer(BackendTracer):
         self.client = opik.Opik(**options)
         self._http = self.client.rest_client._client_wrapper.httpx_client
         self._project = self.client.project_name
-        self._pending: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _SENDERS}
-        self._pending_lock = threading.Lock()
-        self._send_lock = threading.Lock()
 
     def _open(self, span: RecordedSpan) -> None:
         span.span_id = _uuid7()
@@ -130,55 +123,31 @@ class OpikTracer(BackendTracer):
                 record["usage"] = _usage(attributes)
                 if attributes.get("cost") is not None:
                     record["total_estimated_cost"] = float(attributes["cost"])
-        scored = "trace_scores" if root else "span_scores"
-        scores = [
-            {"id": record["id"], "project_name": self._project, "name": n, "value": v, "reason": c, "source": "sdk"}
-            for n, v, c in span.scores
-        ]
-        with self._pending_lock:
-            batch = self._pending["traces" if root else "spans"]
-            batch.append({k: v for k, v in record.items() if v is not None})
-            self._pending[scored].extend(scores)
-            full = len(batch) >= _BATCH or len(self._pending[scored]) >= _BATCH
-        if full:
-            self._send()
+        self.queue_json("traces" if root else "spans", record)
+        for name, value, comment in span.scores:
+            score = {"id": record["id"], "project_name": self._project, "name": name, "value": value, "source": "sdk"}
+            self.queue_json("trace_scores" if root else "span_scores", {**score, "reason": comment})
 
-    def _send(self) -> None:
-        """Post everything collected so far; traces go first, scores after their targets."""
-        with self._send_lock:
-            with self._pending_lock:
-                pending = self._pending
-                self._pending = {kind: [] for kind in _SENDERS}
-            failure: Exception | None = None
-            for kind, route in _SENDERS.items():
-                records = pending[kind]
-                for start in range(0, len(records), _BATCH):
-                    try:
-                        self._post(*route, records[start : start + _BATCH])
-                    except Exception as exc:  # keep sending the other kinds; report once
-                        failure = failure or exc
-            if failure is not None:
-                raise failure
-
-    def _post(self, method: str, path: str, key: str, records: list[dict[str, Any]]) -> None:
-        body = json.dumps({key: records}, default=str, ensure_ascii=False).encode()
+    def _post(self, kind: str, records: list[bytes]) -> None:
+        method, path, key = _ROUTES[kind]
+        body = b'{"' + key.encode() + b'":' + json_array(records) + b"}"
         response = self._http.request(path, method=method, content=body, headers={"content-type": "application/json"})
         response.raise_for_status()
 
     def _flush(self, timeout: float) -> bool:
-        self._send()
+        self.send_pending()
         return True
 
     def _shutdown(self, timeout: float) -> None:
         if not self.failing:
-            self._send()
+            self.send_pending()
         self.client.end(timeout=max(1, round(timeout)), flush=False)
 
 
-_SENDERS = {
+_ROUTES = {
     "traces": ("POST", "v1/private/traces/batch", "traces"),
     "spans": ("POST", "v1/private/spans/batch", "spans"),
     "trace_scores": ("PUT", "v1/private/traces/feedback-scores", "scores"),
     "span_scores": ("PUT", "v1/private/spans/feedback-scores", "scores"),
 }
-"""Method, path and body key of each kind of pending record, in sending order."""
+"""Method, path and body key of each kind of batched record."""
