@@ -256,8 +256,8 @@ class BackendTracer(Tracer):
             batch.append((record, size))
             self._pending_bytes += size + 1
             full = len(batch) >= self.batch_records or self._pending_bytes >= self.batch_bytes
-        if full:
-            self.send_pending()
+        if full:  # a failure is reported once; the caller goes on with its records
+            self._guard(self.send_pending)
 
     def queue_json(self, kind: str, record: Mapping[str, Any]) -> None:
         """Queue ``record`` as compact JSON text, its None fields left out."""
