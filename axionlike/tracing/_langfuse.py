@@ -103,7 +103,7 @@ class LangfuseTracer(BackendTracer):
         self._sending = options.get("tracing_enabled", True) and (
             os.environ.get("LANGFUSE_TRACING_ENABLED", "true").lower() != "false"
         )
-        self._traces_path = os.environ.get("LANGFUSE_OTEL_TRACES_EXPORT_PATH") or _TRACES_PATH
+        self._traces_path = (os.environ.get("LANGFUSE_OTEL_TRACES_EXPORT_PATH") or _TRACES_PATH).lstrip("/")
         self._environment = options.get("environment") or os.environ.get("LANGFUSE_TRACING_ENVIRONMENT")
         release = options.get("release") or os.environ.get("LANGFUSE_RELEASE")
 
@@ -116,7 +116,7 @@ class LangfuseTracer(BackendTracer):
             {k: v for k, v in (("langfuse.environment", self._environment), ("langfuse.release", release)) if v}
         )
         self._resource = resource_pb2.Resource(attributes=self._strings(resource))
-        # The instrumentation scope the SDK's spans carry (Langfuse keys projects by it).
+        # The instrumentation scope the SDK's own spans carry (name, version, public key).
         self._scope = common_pb2.InstrumentationScope(
             name="langfuse-sdk",
             version=langfuse_version,
@@ -128,8 +128,8 @@ class LangfuseTracer(BackendTracer):
 
     def _open(self, span: RecordedSpan) -> None:
         # Random ids as OTel's default generator makes them (never zero).
-        span.trace_id = span.parent.trace_id if span.parent is not None else f"{random.getrandbits(128) | 1:032x}"
-        span.span_id = f"{random.getrandbits(64) | 1:016x}"
+        span.trace_id = span.parent.trace_id if span.parent is not None else f"{random.getrandbits(128) or 1:032x}"
+        span.span_id = f"{random.getrandbits(64) or 1:016x}"
 
     def _close(self, span: RecordedSpan) -> None:
         if not self._sending:

@@ -122,6 +122,9 @@ def test_real_sdks_send_small_batches_that_all_arrive(backend, collector, point_
     assert sorted(n.input["item_id"] for n in nodes if n.parent == root.id) == sorted(i.id for i in ITEMS)
     scores = scores_of(backend, collector)
     assert sorted(s["target"] for s in scores) == sorted(n.id for n in nodes if n.parent == root.id)
+    if backend == "langfuse":  # spans look as the SDK's own exporter sends them
+        assert {s["scope"] for s in collector.langfuse_spans} == {"langfuse-sdk"}
+        assert [s["attributes"].get("langfuse.internal.is_app_root") for s in collector.langfuse_spans].count(True) == 1
     span_path = "/api/public/otel/v1/traces" if backend == "langfuse" else "/api/v1/private/spans/batch"
     assert sum(path == span_path for _, path in collector.requests) >= 3
 
