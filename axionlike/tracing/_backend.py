@@ -56,13 +56,16 @@ def json_array(records: list[bytes]) -> bytes:
 
 
 def _chunks(records: Iterable[tuple[Any, int]], max_records: int, max_bytes: int) -> Iterator[list[Any]]:
-    """Consecutive runs of ``(record, size)`` within the caps (a record is never split)."""
+    """Consecutive runs of ``(record, size)`` within the caps (a record is never split).
+
+    A run's size counts what joins it into a JSON array: brackets and commas.
+    """
     chunk: list[Any] = []
-    size = 0
+    size = 1
     for record, record_size in records:
-        if chunk and (len(chunk) >= max_records or size + record_size > max_bytes):
+        if chunk and (len(chunk) >= max_records or size + record_size + 1 > max_bytes):
             yield chunk
-            chunk, size = [], 0
+            chunk, size = [], 1
         chunk.append(record)
         size += record_size + 1
     if chunk:
@@ -244,7 +247,7 @@ class BackendTracer(Tracer):
 
     # -- batches the backend posts itself ----------------------------------------
     post_order: tuple[str, ...] = ()
-    """Kinds of batched records, in the order they are sent (targets before their scores)."""
+    """Every kind of record the backend queues, in sending order (targets before their scores)."""
     batch_records = 1_000
     batch_bytes = 900_000
     """Caps of one batch request (Langfuse's score endpoint takes at most 1 MB a request)."""

@@ -79,7 +79,7 @@ def test_record_cap_splits_batches_and_keeps_every_record_in_order():
 def test_byte_cap_splits_batches_but_never_a_record():
     tracer = RecordingTracer()
     tracer.batch_bytes = 250
-    _spans(tracer, 6, output="y" * 80)  # a span record is about 100 bytes, a score 40
+    _spans(tracer, 6, output="y" * 80)  # a span record is about 110 bytes, a score 40
     tracer.flush()
     for _, records in tracer.posted:
         assert len(json_array(records)) <= 250
