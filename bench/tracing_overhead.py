@@ -1,9 +1,9 @@
 """Tracing overhead on the engine-overhead workload: noop vs Langfuse vs Opik.
 
 5,000 items x 1 trivial native metric, no task, ``max_concurrent=100``. Langfuse and
-Opik export through their real SDKs to the local ``TraceCollector``, run in a process
-of its own as a real backend would be; each run includes the final flush, and the
-collector's counts show that everything arrived.
+Opik export (configured by their real SDKs, through the SDKs' HTTP clients) to the
+local ``TraceCollector``, run in a process of its own as a real backend would be; each
+run includes the final flush, and the collector's counts show that everything arrived.
 
 The noop tracer's cost is also timed on its own: the exact tracer calls the engine
 makes per item, in a tight loop, set against the engine's time per item.
