@@ -92,8 +92,9 @@ class Latency(BaseMetric):
     higher_is_better = False
     default_threshold = None
 
-    async def execute(self, item: DatasetItem) -> float:
-        return float(item.latency)
+    async def execute(self, item: DatasetItem) -> MetricResult:
+        latency = float(item.latency)
+        return MetricResult(score=latency, explanation=f"took {latency:.3f} s")
 
 
 class JsonValidity(BaseMetric):

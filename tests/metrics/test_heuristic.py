@@ -53,6 +53,7 @@ async def test_latency_is_lower_is_better():
     metric = Latency(threshold=1.5)
     assert metric.higher_is_better is False and metric.effective_threshold == 1.5
     assert await score(metric, latency=0.7) == 0.7
+    assert (await metric.execute(item(latency=0.7))).explanation == "took 0.700 s"
 
 
 async def test_json_validity():
