@@ -9,7 +9,6 @@ per grader, so different graders can read different parts of the same sample.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from axionlike.grading._mapping import Mapper, apply_mapper
 from axionlike.metrics import MetricResult
 from axionlike.runners._executors import MetricDescription, MetricExecutor, register_executor, route
 from axionlike.runners._executors._native import FunctionExecutor, to_metric_result
-from axionlike.runners._task_phase import is_async_callable
+from axionlike.runners._threads import invoke
 
 SAMPLE_FIELD = "grading_sample"
 LABEL_FIELD = "grading_label"
@@ -77,14 +76,6 @@ def _qualname(obj: Any) -> str:
     return f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', type(obj).__name__)}"
 
 
-async def call_with_kwargs(fn: Any, kwargs: dict[str, Any]) -> Any:
-    """Call ``fn(**kwargs)``: awaited if async, in a worker thread if sync."""
-    if is_async_callable(fn):
-        return await fn(**kwargs)
-    value = await asyncio.to_thread(fn, **kwargs)
-    return await value if inspect.isawaitable(value) else value
-
-
 @dataclass(frozen=True)
 class BoundGrader:
     """One named grader of a GradingRunner, ready for the engine."""
@@ -128,7 +119,7 @@ class BoundGrader:
         kwargs = apply_mapper(item.get(SAMPLE_FIELD), self.mapper, label=label, grader=self.name)
         if self.executor is None:
             fn = getattr(self.grader, "aevaluate", None) or self.grader
-            return to_metric_result(await call_with_kwargs(fn, kwargs), self.name)
+            return to_metric_result(await invoke(fn, **kwargs), self.name)
         assert self.inner is not None
         try:
             metric_item = DatasetItem.model_validate({**kwargs, "id": item.id})

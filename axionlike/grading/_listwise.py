@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from axionlike._exceptions import MetricError
-from axionlike.grading._graders import call_with_kwargs
 from axionlike.metrics import MetricResult
+from axionlike.runners._threads import invoke
 
 
 def ranks_from_scores(scores: Sequence[float]) -> list[int]:
@@ -53,7 +53,7 @@ class ListwiseGrader:
         self.__module__ = getattr(fn, "__module__", __name__)
 
     async def aevaluate(self, **kwargs: Any) -> MetricResult:
-        value = await call_with_kwargs(self.fn, kwargs)
+        value = await invoke(self.fn, **kwargs)
         reason = None
         scores: list[float] | None = None
         if isinstance(value, Mapping):
@@ -107,7 +107,7 @@ class PairwiseGrader:
         raise MetricError(f"pairwise grader '{self.__name__}' returned {value!r:.60}; expected 'A', 'B', 'tie' or 0..1")
 
     async def aevaluate(self, **kwargs: Any) -> MetricResult:
-        value = await call_with_kwargs(self.fn, kwargs)
+        value = await invoke(self.fn, **kwargs)
         reason = None
         if isinstance(value, Mapping):
             reason = value.get("reason")

@@ -35,10 +35,6 @@ class EvaluationSpec:
     def name(self) -> str:
         return self.fn.__name__
 
-    @property
-    def is_async(self) -> bool:
-        return inspect.iscoroutinefunction(self.fn)
-
 
 def _field_names(fields: str | Sequence[str]) -> tuple[str, ...]:
     names = tuple(f.strip() for f in fields.split(",")) if isinstance(fields, str) else tuple(fields)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
 import math
 import numbers
 import statistics
-from concurrent.futures import Executor
 from typing import Any
 
 from axionlike._exceptions import MetricError
@@ -16,6 +12,7 @@ from axionlike.dataset import DatasetItem
 from axionlike.integrations._foreach import EvaluationSpec
 from axionlike.metrics import MetricResult
 from axionlike.results import MetricScore, TestResult
+from axionlike.runners._threads import invoke
 
 #: Key of ``MetricResult.metadata`` carrying the named scores of one row.
 SCORES_KEY = "pytest_scores"
@@ -66,27 +63,21 @@ def named_scores(value: Any, spec: EvaluationSpec) -> list[MetricScore]:
 class RowScorer:
     """Calls the evaluation function on one row; the engine runs it as a function metric.
 
-    Async functions are awaited on the engine's loop (concurrently, within its slots);
-    sync functions run in ``threads``, a pool as large as the run's concurrency (the
-    loop's default pool may be smaller). The named scores travel to the face in the
+    Async functions are awaited on the engine's loop; sync ones run in the run's
+    threads (as many as its concurrency). The named scores travel to the face in the
     result's metadata and are unfolded by ``unfold``.
     """
 
-    def __init__(self, spec: EvaluationSpec, fixtures: dict[str, Any], threads: Executor) -> None:
+    def __init__(self, spec: EvaluationSpec, fixtures: dict[str, Any]) -> None:
         self.spec = spec
         self.fixtures = fixtures
-        self.threads = threads
         self.__name__ = spec.name
         self.__qualname__ = spec.fn.__qualname__
         self.__module__ = spec.fn.__module__
 
     async def __call__(self, item: DatasetItem) -> MetricResult:
         kwargs = {name: item.get(name) for name in self.spec.fields} | self.fixtures
-        if self.spec.is_async:
-            value = await self.spec.fn(**kwargs)
-        else:
-            call = functools.partial(contextvars.copy_context().run, self.spec.fn, **kwargs)  # keeps the span
-            value = await asyncio.get_running_loop().run_in_executor(self.threads, call)
+        value = await invoke(self.spec.fn, **kwargs)
         scores = named_scores(value, self.spec)
         return MetricResult(
             score=statistics.fmean(s.score for s in scores if s.score is not None),

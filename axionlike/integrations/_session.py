@@ -8,7 +8,6 @@ then build the run's ``EvaluationResult`` from the journal and store it.
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -168,21 +167,20 @@ def run_evaluation(
     }
     todo = [(i, row) for i, row in enumerate(rows) if isinstance(row, DatasetItem) and i not in reusable]
     if todo:
-        with ThreadPoolExecutor(options.concurrency, thread_name_prefix="axionlike-eval") as threads:
-            config = EvaluationConfig(
-                evaluation_inputs=[row for _, row in todo],
-                scoring_metrics=[RowScorer(spec, fixtures, threads)],
-                evaluation_name=name,
-                max_concurrent=options.concurrency,
-                run_id=header.run_id,
-                show_progress=False,
-            )
-            positions = [i for i, _ in todo]
+        config = EvaluationConfig(
+            evaluation_inputs=[row for _, row in todo],
+            scoring_metrics=[RowScorer(spec, fixtures)],
+            evaluation_name=name,
+            max_concurrent=options.concurrency,
+            run_id=header.run_id,
+            show_progress=False,
+        )
+        positions = [i for i, _ in todo]
 
-            def record(result: TestResult) -> None:
-                journal.append(positions[result.index], result.model_copy(update={"index": positions[result.index]}))
+        def record(result: TestResult) -> None:
+            journal.append(positions[result.index], result.model_copy(update={"index": positions[result.index]}))
 
-            run_sync(Engine(config, on_result=record).run())
+        run_sync(Engine(config, on_result=record).run())
         _, done = journal.read()
 
     result = _build_result(spec, rows, done, header, name, options)

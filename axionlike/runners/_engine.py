@@ -17,7 +17,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +33,7 @@ from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._executors import BoundMetric, bind_metrics
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskRunner, apply_mapping, merge_output, task_identity, task_name
+from axionlike.runners._threads import run_threads
 from axionlike.tracing import Span, get_tracer
 
 _RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durations", "config", "usage", "cache")
@@ -116,15 +116,13 @@ class Engine:
         self._in_flight = 0
         self._work_available = asyncio.Event()
         self._pending = iter(zip(self.dataset.positions, self.dataset.items, strict=True))
-        self._threads = ThreadPoolExecutor(config.max_concurrent, thread_name_prefix="axionlike-task")
-        self._task = (
-            TaskRunner(config.task, config.scoring_key_mapping, self._threads) if config.task is not None else None
-        )
+        self._task = TaskRunner(config.task, config.scoring_key_mapping) if config.task is not None else None
         self._task_identity = task_identity(config.task) if config.task is not None else None
         self._task_digest = digest(self._task_identity)
         workers = min(config.max_concurrent, len(self.dataset.items)) or 1
         try:
             with (
+                run_threads(config.max_concurrent),
                 use_prompt_caching(config.enable_prompt_caching),
                 Progress(total, config.evaluation_name, enabled=config.show_progress) as self._progress,
                 self._span(config.evaluation_name, kind="evaluation", metadata=self._trace_metadata()),
@@ -134,7 +132,6 @@ class Engine:
         finally:
             if self._task is not None:
                 await self._task.aclose()
-            self._threads.shutdown(wait=False, cancel_futures=True)
             self.cache.close()
             self.tracer.flush()
         result = self._build_result(started_at, time.perf_counter() - clock)

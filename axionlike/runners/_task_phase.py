@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import functools
 import inspect
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -17,15 +14,9 @@ from pydantic import BaseModel, ValidationError
 from axionlike._exceptions import TaskError
 from axionlike._redact import redact
 from axionlike.dataset import DatasetItem
+from axionlike.runners._threads import invoke
 
 logger = logging.getLogger(__name__)
-
-
-def is_async_callable(fn: Any) -> bool:
-    """True for coroutine functions, partials of them, and objects with an async ``__call__``."""
-    return inspect.iscoroutinefunction(fn) or (
-        callable(fn) and not inspect.isroutine(fn) and inspect.iscoroutinefunction(type(fn).__call__)
-    )
 
 
 def task_identity(task: Any) -> dict[str, Any]:
@@ -99,27 +90,18 @@ def merge_output(item: DatasetItem, output: dict[str, Any]) -> DatasetItem:
 class TaskRunner:
     """Calls a task on one item and returns the merged item and the raw output.
 
-    Sync tasks run in a thread pool sized to the run's concurrency, with the caller's
-    context variables (so trace spans nest correctly).
+    Sync tasks run in the run's threads (``in_thread``), with the caller's context
+    variables (so trace spans nest correctly).
     """
 
-    def __init__(self, task: Callable[..., Any], mapping: dict[str, str] | None, threads: ThreadPoolExecutor) -> None:
+    def __init__(self, task: Callable[..., Any], mapping: dict[str, str] | None) -> None:
         self.task = task
         self.mapping = mapping
-        self.threads = threads
-        self.is_async = is_async_callable(task)
 
     async def call(self, item: DatasetItem) -> dict[str, Any]:
         """The task's output for ``item`` as a dict, with ``latency`` filled in."""
         started = time.perf_counter()
-        if self.is_async:
-            output = await self.task(item)
-        else:
-            context = contextvars.copy_context()
-            loop = asyncio.get_running_loop()
-            output = await loop.run_in_executor(self.threads, context.run, self.task, item)
-            if inspect.isawaitable(output):
-                output = await output
+        output = await invoke(self.task, item)
         elapsed = time.perf_counter() - started
         output = _as_dict(output, item.id)
         output.setdefault("latency", elapsed)

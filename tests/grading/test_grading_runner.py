@@ -455,3 +455,17 @@ def test_grading_runs_are_traced_by_the_engine():
     assert tracer.spans[0] == ("seed-grading", "evaluation")
     assert sorted(tracer.spans[1:]) == sorted([("helpfulness.execute", "metric"), ("ExactMatch.execute", "metric")] * 2)
     assert sorted(tracer.scores) == [("exact", 0.0), ("exact", 1.0), ("helpfulness", 0.0), ("helpfulness", 0.0)]
+
+
+def test_sync_graders_get_the_runners_concurrency():
+    meet = threading.Barrier(12, timeout=10)
+
+    def together(response):
+        meet.wait()
+        return 1.0
+
+    runner = GradingRunner(
+        {"g": {"grader": together, "mapper": {"response": "r"}}}, max_concurrency=12, show_progress=False
+    )
+    results = runner.run([{"r": str(i)} for i in range(12)])
+    assert [entry.score for entry in results["g"]] == [1.0] * 12

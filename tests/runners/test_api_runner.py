@@ -10,7 +10,7 @@ from api_server import APIServer
 from axionlike._exceptions import ConfigurationError, TaskError
 from axionlike.dataset import DatasetItem
 from axionlike.runners import APIRunner, EndpointConfig, EndpointError
-from axionlike.runners._task_phase import is_async_callable
+from axionlike.runners._threads import is_async_callable
 
 FAST_RETRY = {"attempts": 3, "initial_wait": 0.01, "max_wait": 0.05, "jitter": 0.01}
 

@@ -3,6 +3,7 @@
 import asyncio
 import functools
 import inspect
+import threading
 import time
 
 import pytest
@@ -301,6 +302,25 @@ def test_global_limit_bounds_calls_in_flight():
     items = [DatasetItem(id=str(i)) for i in range(60)]
     run(items, [Probe(recorder=recorder, name="p1"), Probe(recorder=recorder, name="p2")], task=task, max_concurrent=7)
     assert recorder.peak == 7
+
+
+def test_sync_tasks_and_metric_functions_get_the_runs_concurrency():
+    # 16 sync calls must be in flight together to pass the barrier: more than the
+    # event loop's default thread pool holds on a small machine.
+    tasks_meet, metrics_meet = threading.Barrier(16, timeout=10), threading.Barrier(16, timeout=10)
+
+    def task(item):
+        tasks_meet.wait()
+        return {"actual_output": "x"}
+
+    def together(item):
+        metrics_meet.wait()
+        return 1.0
+
+    items = [DatasetItem(id=str(i)) for i in range(16)]
+    result = run(items, [together], task=task, max_concurrent=16)
+    assert result.metadata["counts"]["task_errors"] == 0
+    assert [s.score for r in result.results for s in r.scores] == [1.0] * 16
 
 
 def test_pipeline_per_item_metrics_start_before_all_tasks_end():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -12,7 +10,7 @@ from axionlike._exceptions import MetricError
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import BaseMetric, MetricResult
 from axionlike.runners._executors._base import MetricDescription
-from axionlike.runners._task_phase import is_async_callable
+from axionlike.runners._threads import invoke
 
 
 def to_metric_result(value: Any, metric_name: str) -> MetricResult:
@@ -97,10 +95,4 @@ class FunctionExecutor:
 
     async def execute(self, metric: Any, item: DatasetItem) -> MetricResult:
         name = getattr(metric, "__name__", type(metric).__name__)
-        if is_async_callable(metric):
-            value = await metric(item)
-        else:
-            value = await asyncio.to_thread(metric, item)
-            if inspect.isawaitable(value):
-                value = await value
-        return to_metric_result(value, name)
+        return to_metric_result(await invoke(metric, item), name)
