@@ -65,6 +65,8 @@ class BaseMetric(BaseModel):
     default_threshold: ClassVar[float | None] = 0.5
     version: ClassVar[str] = "1"
     """Bump when the scoring logic changes, so cached scores are recomputed."""
+    abstract: ClassVar[bool] = False
+    """True on a base class meant to be subclassed: it is not registered by name (not inherited)."""
 
     name: str = ""
     """Name in results, summaries and ``thresholds``; snake_case of the class by default."""
@@ -73,7 +75,9 @@ class BaseMetric(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not cls.__name__.startswith("_"):
+        if "abstract" not in cls.__dict__:
+            cls.abstract = False  # a subclass of an abstract base is concrete unless it says so
+        if not cls.__name__.startswith("_") and not cls.abstract:
             _REGISTRY.setdefault(snake_case(cls.__name__), cls)
 
     def model_post_init(self, context: Any) -> None:

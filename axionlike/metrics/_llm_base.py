@@ -32,6 +32,7 @@ class LLMMetric(BaseMetric):
     Nothing per call is stored on the instance, so one instance serves concurrent items.
     """
 
+    abstract = True
     system_prompt: ClassVar[str] = ""
     examples: ClassVar[tuple[tuple[str, str], ...]] = ()
     verdict_model: ClassVar[type[BaseModel]]

@@ -6,6 +6,7 @@ from axionlike.dataset import DatasetItem
 from axionlike.metrics import (
     Contains,
     ExactMatch,
+    Faithfulness,
     JsonValidity,
     Latency,
     LengthConstraint,
@@ -78,5 +79,8 @@ def test_names_identity_and_registry():
     assert isinstance(metric_from_name("ExactMatch"), ExactMatch)
     with pytest.raises(UnknownMetricError, match="unknown metric 'nope'; known metrics: .*exact_match"):
         metric_from_name("nope")
+    with pytest.raises(UnknownMetricError):
+        metric_from_name("llm_metric")  # a base class to subclass, not a metric
+    assert isinstance(metric_from_name("faithfulness"), Faithfulness)
     with pytest.raises(ValidationError):
         ExactMatch(no_such_param=1)
