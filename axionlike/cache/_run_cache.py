@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from axionlike.cache._keys import metric_key, task_key
@@ -19,10 +23,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger("axionlike.cache")
 
 
+@dataclass(eq=False)
+class Flight:
+    """One computation of a key in flight (see ``RunCache.single_flight``)."""
+
+    shared: Any = None
+    """A twin's result, when one computed the same key while this caller waited."""
+    result: Any = None
+    """Set by the computing caller on success, for the twins waiting on it."""
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class RunCache:
     """Reads and writes task outputs and scores for one run; counts hits, misses, writes.
 
-    Errors and skipped scores never reach it: the engine only writes successes.
+    Identical computations in flight at once are made once (``single_flight``), and
+    ``shared`` counts the look-ups answered that way. Errors and skipped scores never
+    reach it: the engine only writes successes.
     Thresholds are not part of score keys; pass/fail is recomputed from the score.
     """
 
@@ -35,6 +52,7 @@ class RunCache:
         self.write = write and store is not None
         self.cache_task = cache_task
         self.counts: Counter[str] = Counter()
+        self._flights: dict[str, Flight] = {}
 
     @classmethod
     def from_config(cls, config: CacheConfig | None) -> RunCache:
@@ -64,43 +82,77 @@ class RunCache:
         self.store.set(key, value)  # type: ignore[union-attr]
         self.counts[f"{phase}_writes"] += 1
 
-    def get_task(self, identity_digest: str, item: DatasetItem) -> dict[str, Any] | None:
-        if not (self.read and self.cache_task):
+    def task_key(self, identity_digest: str, item: DatasetItem) -> str | None:
+        """The key of the task's output for ``item``; None when task outputs are not cached."""
+        return task_key(identity_digest, item) if self.store is not None and self.cache_task else None
+
+    def score_key(self, bound: BoundMetric, item: DatasetItem) -> str | None:
+        """The key of ``bound``'s score on ``item`` (the fields it reads); None without a cache."""
+        if self.store is None:
             return None
-        entry = self._get("task", task_key(identity_digest, item))
+        desc = bound.description
+        return metric_key(bound.identity_digest, desc.required_fields + desc.optional_fields, item)
+
+    def get_task(self, key: str | None) -> dict[str, Any] | None:
+        if key is None or not self.read:
+            return None
+        entry = self._get("task", key)
         return None if entry is None else entry.get("output")
 
-    def put_task(self, identity_digest: str, item: DatasetItem, output: dict[str, Any]) -> None:
-        if self.write and self.cache_task:
-            self._set("task", task_key(identity_digest, item), {"output": output})
+    def put_task(self, key: str | None, output: dict[str, Any]) -> None:
+        if key is not None and self.write:
+            self._set("task", key, {"output": output})
 
-    def get_score(self, bound: BoundMetric, item: DatasetItem) -> MetricResult | None:
-        if not self.read:
+    def get_score(self, key: str | None, metric_name: str) -> MetricResult | None:
+        if key is None or not self.read:
             return None
-        entry = self._get("metric", self._score_key(bound, item))
+        entry = self._get("metric", key)
         if entry is None:
             return None
         try:
             return MetricResult.model_validate(entry)
         except Exception as exc:
-            logger.warning("cache entry for metric '%s' is malformed (%s); recomputing", bound.name, exc)
+            logger.warning("cache entry for metric '%s' is malformed (%s); recomputing", metric_name, exc)
             return None
 
-    def put_score(self, bound: BoundMetric, item: DatasetItem, result: MetricResult) -> None:
-        if self.write:
-            self._set("metric", self._score_key(bound, item), result.model_dump(mode="json"))
+    def put_score(self, key: str | None, result: MetricResult) -> None:
+        if key is not None and self.write:
+            self._set("metric", key, result.model_dump(mode="json"))
 
-    @staticmethod
-    def _score_key(bound: BoundMetric, item: DatasetItem) -> str:
-        desc = bound.description
-        return metric_key(bound.identity_digest, desc.required_fields + desc.optional_fields, item)
+    @contextlib.asynccontextmanager
+    async def single_flight(self, phase: str, key: str | None) -> AsyncIterator[Flight]:
+        """Compute each key once at a time: an identical call already in flight is waited for.
+
+        Two items of a run that read the same fields (duplicates in the dataset) would
+        otherwise both miss the cache and both pay for the same call. A caller that finds
+        a twin in flight gets the twin's result as ``flight.shared``; otherwise it
+        computes and sets ``flight.result`` on success (a failed twin shares nothing, so
+        the waiting caller computes itself). Only with a cache that both reads and writes.
+        """
+        if key is None or not (self.read and self.write):
+            yield Flight()
+            return
+        twin = self._flights.get(key)
+        if twin is not None:
+            await twin.done.wait()
+            if twin.result is not None:
+                self.counts[f"{phase}_shared"] += 1
+                yield Flight(shared=twin.result)
+                return
+        flight = self._flights[key] = Flight()
+        try:
+            yield flight
+        finally:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+            flight.done.set()
 
     def stats(self) -> dict[str, Any]:
         """Hits, misses and writes per phase, for the result's metadata."""
         if self.store is None:
             return {"enabled": False}
         phases = {
-            phase: {k: self.counts[f"{phase}_{k}"] for k in ("hits", "misses", "writes", "unserializable")}
+            phase: {k: self.counts[f"{phase}_{k}"] for k in ("hits", "misses", "shared", "writes", "unserializable")}
             for phase in ("task", "metric")
         }
         return {"enabled": True, "type": self.store.kind, **phases}

@@ -210,14 +210,20 @@ class Engine:
             self._work_available.set()
 
     async def _run_task(self, item: DatasetItem) -> tuple[dict[str, Any], bool]:
+        """The task's output for ``item`` and whether it came from the cache (or a twin in flight)."""
         assert self._task is not None
-        cached = self.cache.get_task(self._task_digest, item)
+        key = self.cache.task_key(self._task_digest, item)
+        cached = self.cache.get_task(key)
         if cached is not None:
             return cached, True
-        with self._span(task_name(self.config.task), kind="task", input=item.query) as span:
-            output = await self._with_timeout(self._task.call(item), "task", item.id)
-            span.set_output(output)
-        self.cache.put_task(self._task_digest, item, output)
+        async with self.cache.single_flight("task", key) as flight:
+            if flight.shared is not None:
+                return dict(flight.shared), True
+            with self._span(task_name(self.config.task), kind="task", input=item.query) as span:
+                output = await self._with_timeout(self._task.call(item), "task", item.id)
+                span.set_output(output)
+            self.cache.put_task(key, output)
+            flight.result = output
         return output, False
 
     async def _with_timeout(self, call: Any, what: str, item_id: str) -> Any:
@@ -234,9 +240,24 @@ class Engine:
         missing = [f for f in desc.required_fields if _absent(item.get(f))]
         if missing:
             return self._missing(bound, item, missing)
-        cached = self.cache.get_score(bound, item)
+        key = self.cache.score_key(bound, item)
+        cached = self.cache.get_score(key, desc.name)
         if cached is not None:
             return self._scored(bound, cached, latency=None, cached=True)
+        if key is None:  # no cache: nothing to share (the hot path)
+            return (await self._execute(bound, item))[0]
+        async with self.cache.single_flight("metric", key) as flight:
+            if flight.shared is not None:
+                return self._scored(bound, flight.shared, latency=None, cached=True)
+            score, outcome = await self._execute(bound, item)
+            if outcome is not None:
+                self.cache.put_score(key, outcome)
+                flight.result = outcome
+        return score
+
+    async def _execute(self, bound: BoundMetric, item: DatasetItem) -> tuple[MetricScore, MetricResult | None]:
+        """Run the metric on ``item`` under its span and usage scope; the score, and the outcome on success."""
+        desc = bound.description
         started = time.perf_counter()
         span_input = self._metric_span_input(desc, item) if self.tracer.enabled else None
         with (
@@ -252,7 +273,7 @@ class Engine:
                 if spent is not None:
                     self._usage = self._usage + spent
                 error = ErrorInfo.from_exception(exc, "metric")
-                return self._errored(bound, error, time.perf_counter() - started, usage=spent)
+                return self._errored(bound, error, time.perf_counter() - started, usage=spent), None
             if outcome.usage is None and llm_usage.calls:
                 outcome = outcome.model_copy(update={"usage": llm_usage.usage})
             score = self._scored(bound, outcome, latency=time.perf_counter() - started, cached=False)
@@ -261,8 +282,7 @@ class Engine:
                 span.record_score(desc.name, score.score, score.explanation)
                 if span.trace_id is not None and self._separate_traces:
                     score.metadata["trace_id"] = span.trace_id
-        self.cache.put_score(bound, item, outcome)
-        return score
+        return score, outcome
 
     @staticmethod
     def _metric_span_input(desc: Any, item: DatasetItem) -> dict[str, Any]:

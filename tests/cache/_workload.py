@@ -23,12 +23,13 @@ class CountingLength(BaseMetric):
     required_fields = ("actual_output",)
     call_log: str
     delay: float = 0.0
+    scale: float = 100.0
 
     async def execute(self, item):
         await asyncio.sleep(self.delay)
         with open(self.call_log, "a") as log:
             log.write(f"{self.name} {item.id}\n")
-        return len(item.actual_output) / 100
+        return len(item.actual_output) / self.scale
 
 
 def task(item):
@@ -39,7 +40,7 @@ def main() -> None:
     cache_dir, call_log, result_path = sys.argv[1:4]
     delay = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
     items = [DatasetItem(id=str(i), query=f"question {i}") for i in range(N_ITEMS)]
-    metrics = [CountingLength(name=f"len_{k}", call_log=call_log, delay=delay) for k in range(2)]
+    metrics = [CountingLength(name=f"len_{k}", call_log=call_log, delay=delay, scale=100.0 + k) for k in range(2)]
     result = evaluation_runner(
         items,
         metrics,

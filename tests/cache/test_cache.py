@@ -1,5 +1,6 @@
 """Caching: content-addressed keys, memory and disk stores, resume after a kill."""
 
+import asyncio
 import functools
 import json
 import logging
@@ -75,7 +76,7 @@ def test_rerun_with_nothing_changed_makes_no_call(store):
     assert [r.scores[0].score for r in second.results] == [r.scores[0].score for r in first.results]
     assert all(r.task_cached and r.scores[0].cached for r in second.results)
     stats = second.metadata["cache"]
-    assert stats["task"] == {"hits": 5, "misses": 0, "writes": 0, "unserializable": 0}
+    assert stats["task"] == {"hits": 5, "misses": 0, "shared": 0, "writes": 0, "unserializable": 0}
     assert stats["metric"]["hits"] == 5 and stats["metric"]["misses"] == 0
     assert first.metadata["cache"]["metric"]["writes"] == 5
 
@@ -140,6 +141,56 @@ def test_errors_and_skipped_scores_are_never_cached(store):
     run(items(1), [Echo(calls=calls)], cache, task=task)
     run(items(1), [Echo(calls=calls)], cache, task=task)
     assert calls.task == ["0", "0"]
+
+
+class SlowEcho(Echo):
+    """Echo that takes a while, so that duplicates of an item are in flight together."""
+
+    async def execute(self, item):
+        await asyncio.sleep(0.02)
+        return await super().execute(item)
+
+
+def test_duplicates_in_flight_are_computed_once(store):
+    calls = Calls()
+
+    async def task(item):
+        calls.task.append(item.id)
+        await asyncio.sleep(0.02)
+        return {"actual_output": f"answer to {item.query}"}
+
+    # Six items, three distinct questions: each task and score is paid once, the twins share it.
+    data = [DatasetItem(id=str(i), query=f"q{i % 3}") for i in range(6)]
+    result = run(data, [SlowEcho(calls=calls)], CacheConfig(store=store), task=task, max_concurrent=6)
+    assert len(calls.task) == 3 and len(calls.metric) == 3
+    assert result.metadata["cache"]["task"]["shared"] == 3
+    assert result.metadata["cache"]["metric"]["shared"] == 3
+    assert [r.item.actual_output for r in result.results] == [f"answer to q{i % 3}" for i in range(6)]
+    assert len({s.score for r in result.results for s in r.scores}) == 1
+    assert sum(s.cached for r in result.results for s in r.scores) == 3
+
+    # Without a cache, every item is computed (repeated sampling stays possible).
+    uncached = Calls()
+    run(data, [SlowEcho(calls=uncached)], None, max_concurrent=6, task=lambda item: {"actual_output": "same"})
+    assert len(uncached.metric) == 6
+
+
+def test_a_failed_twin_shares_nothing(store):
+    attempts = []
+
+    class FailsFirst(Echo):
+        async def execute(self, item):
+            attempts.append(item.id)
+            await asyncio.sleep(0.02)
+            if len(attempts) == 1:
+                raise RuntimeError("transient")
+            return await super().execute(item)
+
+    data = [DatasetItem(id=str(i), actual_output="same answer") for i in range(2)]
+    result = run(data, [FailsFirst(calls=Calls())], CacheConfig(store=store), max_concurrent=2)
+    statuses = sorted(s.status for r in result.results for s in r.scores)
+    assert statuses == ["error", "scored"] and len(attempts) == 2
+    assert result.metadata["cache"]["metric"]["shared"] == 0
 
 
 def test_memory_cache_is_shared_by_runs_of_the_process():
@@ -209,7 +260,7 @@ def test_corrupted_entry_is_a_logged_miss(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="axionlike.cache"):
         result = run(items(2), [Echo(calls=calls)], cache)
     assert len(calls.metric) == 3
-    assert result.metadata["cache"]["metric"] == {"hits": 1, "misses": 1, "writes": 1, "unserializable": 0}
+    assert result.metadata["cache"]["metric"] == {"hits": 1, "misses": 1, "shared": 0, "writes": 1, "unserializable": 0}
     assert "unreadable cache entry" in caplog.text
 
 
@@ -248,7 +299,7 @@ def test_two_processes_share_a_disk_cache(tmp_path):
     scores = [[s.score for r in res.results for s in r.scores] for res in results]
     assert scores[0] == scores[1] and len(scores[0]) == 80
     store = DiskStore(tmp_path / "cache")
-    assert len(store) == 40 + 80
+    assert len(store) == 40 + 2 * 80  # task outputs are shared; each process's metrics differ (their call_log)
     store.close()
 
 
