@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
@@ -67,6 +68,26 @@ def default_memory_store() -> MemoryStore:
     return _default_memory
 
 
+@functools.cache
+def _json_value_disk() -> type:
+    """diskcache's JSONDisk with keys kept as plain text.
+
+    Our keys are short digests: compressing them (as JSONDisk does) costs more per
+    look-up than the sqlite read itself and saves nothing. Values stay zlib-compressed
+    JSON, never pickle.
+    """
+    import diskcache
+
+    class JSONValueDisk(diskcache.JSONDisk):
+        def put(self, key: Any) -> Any:
+            return diskcache.Disk.put(self, key)
+
+        def get(self, key: Any, raw: bool) -> Any:
+            return diskcache.Disk.get(self, key, raw)
+
+    return JSONValueDisk
+
+
 class DiskStore:
     """diskcache in a directory, with JSON values: safe across processes, survives them.
 
@@ -85,7 +106,7 @@ class DiskStore:
         try:
             self._cache = diskcache.Cache(
                 str(self.directory),
-                disk=diskcache.JSONDisk,
+                disk=_json_value_disk(),
                 disk_compress_level=1,
                 size_limit=2**34,
                 eviction_policy="least-recently-stored",
