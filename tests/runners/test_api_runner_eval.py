@@ -6,8 +6,9 @@ import contextlib
 import json
 import logging
 import re
+import sqlite3
+import zlib
 
-import diskcache
 import pytest
 from api_server import APIServer
 
@@ -152,8 +153,9 @@ def test_the_key_never_reaches_results_cache_spans_or_logs(server, tmp_path, cap
     result.save(saved)
     assert key not in saved.read_text()
     assert key not in result.model_dump_json()
-    with diskcache.Cache(str(tmp_path / "cache"), disk=diskcache.JSONDisk) as disk:
-        entries = json.dumps([disk[k] for k in disk.iterkeys()])
+    with sqlite3.connect(tmp_path / "cache" / "cache.db") as db:  # every key and value on disk
+        rows = db.execute("SELECT key, value FROM Cache").fetchall()
+    entries = json.dumps([[k, json.loads(zlib.decompress(v))] for k, v in rows])
     assert "echo: fine" in entries  # the disk cache really holds the task outputs
     assert key not in entries
     assert key not in caplog.text
