@@ -174,6 +174,9 @@ class BackendTracer(Tracer):
     name = "backend"
     sdk_loggers: tuple[str, ...] = ()
     """Prefixes of the loggers through which the SDK reports failures."""
+    max_queued_spans = 100_000
+    """Ended spans waiting for the worker thread beyond which new ones are dropped (and
+    that reported once), so a hung backend cannot make a long run's memory grow."""
 
     def __init__(self, *, flush_timeout: float = 5.0, max_field_chars: int = 10_000) -> None:
         self.flush_timeout = flush_timeout
@@ -237,7 +240,10 @@ class BackendTracer(Tracer):
         finally:
             current_span.reset(token)
             record.end_time = datetime.now(UTC)
-            self._closing.put(record)
+            if self._closing.qsize() < self.max_queued_spans:
+                self._closing.put(record)
+            else:
+                self.report_failure(f"the backend is {self.max_queued_spans:,} spans behind; new spans are dropped")
 
     def _open(self, span: RecordedSpan) -> None:
         raise NotImplementedError

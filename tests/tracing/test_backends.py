@@ -223,3 +223,21 @@ def test_broken_backend_never_breaks_the_run(backend, failure, point_sdk, caplog
     assert len(warnings) == 1, [w.getMessage() for w in warnings]
     assert warnings[0].name == "axionlike.tracing"
     assert "evaluation goes on" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_backend_far_behind_drops_spans_instead_of_queueing_them(backend, point_sdk, caplog):
+    collector = TraceCollector(delay=3.0).start()  # every post hangs for 3 s
+    point_sdk(backend, collector)
+    try:
+        tracer = configure_tracing(backend, flush_timeout=0.5)
+        tracer.batch_records = 1  # the worker posts at the first span, then stays stuck
+        tracer.max_queued_spans = 3
+        with caplog.at_level(logging.WARNING):
+            result = run("separate")
+    finally:
+        collector.stop()
+    assert result.success_rate == 1.0
+    warnings = _tracing_warnings(caplog)
+    assert len(warnings) == 1, [w.getMessage() for w in warnings]
+    assert "3 spans behind; new spans are dropped" in warnings[0].getMessage()
