@@ -22,19 +22,19 @@ class LiteLLMAdapter:
     prompt_separator: str | None = None
     """Where a library's prompt ends its fixed part (instructions, examples); cached when enabled."""
 
-    def _init_client(
+    def __init__(
         self,
-        model_name: str,
+        model_name: str = "gpt-4o",
         *,
-        api_base: str | None,
-        api_key: str | SecretStr | None,
-        temperature: float | None,
-        max_tokens: int | None,
-        timeout: float,
-        retry: RetryPolicy | None,
-        requests_per_minute: float | None,
-        enable_prompt_caching: bool | None,
-        params: dict[str, Any],
+        api_base: str | None = None,
+        api_key: str | SecretStr | None = None,
+        temperature: float | None = 0.0,
+        max_tokens: int | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        requests_per_minute: float | None = None,
+        enable_prompt_caching: bool | None = None,
+        **params: Any,
     ) -> None:
         self.client = LLMClient(
             model_name,
@@ -48,6 +48,10 @@ class LiteLLMAdapter:
             **params,
         )
         self.enable_prompt_caching = enable_prompt_caching
+        self._init_library()
+
+    def _init_library(self) -> None:
+        """Initialise the library's own base class, once ``client`` exists (none by default)."""
 
     def cache_identity(self) -> dict[str, Any]:
         """The model and sampling settings (never the key): part of the metric's cache key."""

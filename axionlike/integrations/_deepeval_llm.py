@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from deepeval.models import DeepEvalBaseLLM
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 
 from axionlike._sync import run_sync
 from axionlike.integrations._adapter import LiteLLMAdapter
-from axionlike.llm import RetryPolicy
 
 
 class LiteLLMDeepEval(LiteLLMAdapter, DeepEvalBaseLLM):
@@ -43,33 +42,8 @@ class LiteLLMDeepEval(LiteLLMAdapter, DeepEvalBaseLLM):
 
     adapter_name = "LiteLLMDeepEval"
 
-    def __init__(
-        self,
-        model_name: str = "gpt-4o",
-        *,
-        api_base: str | None = None,
-        api_key: str | SecretStr | None = None,
-        temperature: float | None = 0.0,
-        max_tokens: int | None = None,
-        timeout: float = 60.0,
-        retry: RetryPolicy | None = None,
-        requests_per_minute: float | None = None,
-        enable_prompt_caching: bool | None = None,
-        **params: Any,
-    ) -> None:
-        self._init_client(
-            model_name,
-            api_base=api_base,
-            api_key=api_key,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            timeout=timeout,
-            retry=retry,
-            requests_per_minute=requests_per_minute,
-            enable_prompt_caching=enable_prompt_caching,
-            params=params,
-        )
-        super().__init__(model_name)
+    def _init_library(self) -> None:
+        DeepEvalBaseLLM.__init__(self, self.client.model_name)
 
     def load_model(self, *args: Any, **kwargs: Any) -> Any:
         """DeepEval's hook for the underlying model: the LLMClient."""

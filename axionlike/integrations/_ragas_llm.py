@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 from ragas.llms.base import InstructorBaseRagasLLM
 
 from axionlike._sync import run_sync
 from axionlike.integrations._adapter import LiteLLMAdapter
-from axionlike.llm import RetryPolicy
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -48,33 +47,6 @@ class LiteLLMRagas(LiteLLMAdapter, InstructorBaseRagasLLM):
     prompt_separator = "\n-----------------------------\n"
     is_async = True
     """Ragas awaits ``agenerate`` when this is true."""
-
-    def __init__(
-        self,
-        model_name: str = "gpt-4o",
-        *,
-        api_base: str | None = None,
-        api_key: str | SecretStr | None = None,
-        temperature: float | None = 0.0,
-        max_tokens: int | None = None,
-        timeout: float = 60.0,
-        retry: RetryPolicy | None = None,
-        requests_per_minute: float | None = None,
-        enable_prompt_caching: bool | None = None,
-        **params: Any,
-    ) -> None:
-        self._init_client(
-            model_name,
-            api_base=api_base,
-            api_key=api_key,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            timeout=timeout,
-            retry=retry,
-            requests_per_minute=requests_per_minute,
-            enable_prompt_caching=enable_prompt_caching,
-            params=params,
-        )
 
     @property
     def model_name(self) -> str:
