@@ -167,7 +167,8 @@ class BackendTracer(Tracer):
     """Base of the real backends: opens ``RecordedSpan``s and guards every SDK call.
 
     Subclasses implement ``_open(span)`` (called when the span starts, parent known),
-    ``_close(span)`` (called when it ends), ``_flush(timeout)`` and ``_shutdown(timeout)``.
+    ``_close(span)`` (called when it ends, queueing records), ``_post(kind, records)``
+    and ``_shutdown(timeout)``.
     """
 
     enabled = True
@@ -321,27 +322,21 @@ class BackendTracer(Tracer):
         timeout = self.flush_timeout if timeout is None else timeout
         if self._flusher is not None and self._flusher.is_alive():
             return
-        outcome: list[bool] = []
+        finished: list[bool] = []
 
         def run() -> None:
             try:
                 self._drain()
-                outcome.append(self._flush(timeout))
+                self.send_pending()
             except Exception as exc:
                 self.report_failure(f"flush failed: {type(exc).__name__}: {exc}")
-                outcome.append(True)
+            finished.append(True)
 
         self._flusher = threading.Thread(target=run, name=f"axionlike-{self.name}-flush", daemon=True)
         self._flusher.start()
         self._flusher.join(timeout)
-        if not outcome:
+        if not finished:
             self.report_failure(f"flush did not finish within {timeout}s")
-        elif not outcome[0]:
-            self.report_failure("the backend did not accept every span")
-
-    def _flush(self, timeout: float) -> bool:
-        """Send what is buffered; True when the backend accepted everything."""
-        raise NotImplementedError
 
     @property
     def failing(self) -> bool:
@@ -359,6 +354,8 @@ class BackendTracer(Tracer):
 
         def stop() -> None:
             self._closer.join()
+            if not self.failing:
+                self._guard(self.send_pending)
             self._guard(self._shutdown, timeout)
 
         stopper = threading.Thread(target=stop, daemon=True)
@@ -366,4 +363,5 @@ class BackendTracer(Tracer):
         stopper.join(0 if self.failing else timeout)
 
     def _shutdown(self, timeout: float) -> None:
+        """Stop the SDK client (queued records were sent just before, unless the backend failed)."""
         raise NotImplementedError

@@ -212,15 +212,9 @@ class LangfuseTracer(BackendTracer):
                 errors = "; ".join(str(e.get("message", e)) for e in answer.get("errors") or [])
                 raise RuntimeError(f"Langfuse rejected {answer['rejected']} of {len(records)} scores: {errors}")
 
-    def _flush(self, timeout: float) -> bool:
-        self.send_pending()
-        return True
-
     def _shutdown(self, timeout: float) -> None:
         from langfuse._client.resource_manager import LangfuseResourceManager
 
-        if not self.failing:
-            self.send_pending()
         self.client.shutdown()
         self._provider.shutdown()
         # The SDK keeps one resource manager per public key for the whole process; drop

@@ -134,13 +134,7 @@ class OpikTracer(BackendTracer):
         response = self._http.request(path, method=method, content=body, headers={"content-type": "application/json"})
         response.raise_for_status()
 
-    def _flush(self, timeout: float) -> bool:
-        self.send_pending()
-        return True
-
     def _shutdown(self, timeout: float) -> None:
-        if not self.failing:
-            self.send_pending()
         self.client.end(timeout=max(1, round(timeout)), flush=False)
 
 

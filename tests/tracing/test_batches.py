@@ -43,10 +43,6 @@ class RecordingTracer(BackendTracer):
             raise ConnectionError(f"cannot post {kind}")
         self.posted.append((kind, records))
 
-    def _flush(self, timeout: float) -> bool:
-        self.send_pending()
-        return True
-
     def _shutdown(self, timeout: float) -> None:
         """Nothing to stop."""
 
