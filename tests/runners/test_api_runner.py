@@ -5,26 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from api_server import APIServer
+from api_server import FAST_RETRY
 
 from axionlike._exceptions import ConfigurationError, TaskError
 from axionlike.dataset import DatasetItem
 from axionlike.runners import APIRunner, EndpointConfig, EndpointError
 from axionlike.runners._threads import is_async_callable
 
-FAST_RETRY = {"attempts": 3, "initial_wait": 0.01, "max_wait": 0.05, "jitter": 0.01}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with APIServer() as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _fresh(server):
-    server.reset()
-    server.state.retry_after = "0"
+pytestmark = pytest.mark.usefixtures("fresh_server")
 
 
 def simple(server, **kw):

@@ -10,7 +10,7 @@ import sqlite3
 import zlib
 
 import pytest
-from api_server import APIServer
+from api_server import FAST_RETRY
 
 from axionlike._exceptions import ConfigurationError
 from axionlike.dataset import DatasetItem
@@ -18,20 +18,10 @@ from axionlike.metrics import ExactMatch, Latency
 from axionlike.runners import APIAnswer, APIRunner, BaseAPIRunner, CacheConfig, evaluation_runner
 from axionlike.tracing import Span, Tracer, set_tracer
 
-FAST_RETRY = {"attempts": 3, "initial_wait": 0.01, "max_wait": 0.05, "jitter": 0.01}
 MAPPING = {"actual_output": "response"}
 
 
-@pytest.fixture(scope="module")
-def server():
-    with APIServer() as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _fresh(server):
-    server.reset()
-    server.state.retry_after = "0"
+pytestmark = pytest.mark.usefixtures("fresh_server")
 
 
 def run(items, task, **kw):
