@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from axionlike.dataset import DatasetItem
 from axionlike.metrics._base import MetricResult
-from axionlike.metrics._llm_base import LLMMetric, bullet_list, fraction
+from axionlike.metrics._llm_base import LLMMetric, share_of_verdicts
 
 
 class StatementVerdict(BaseModel):
@@ -37,10 +37,6 @@ class FactVerdict(BaseModel):
 
 class CorrectnessVerdict(BaseModel):
     facts: list[FactVerdict] = Field(min_length=1)
-
-
-def _listed(label: str, values: list[str]) -> str:
-    return f"{label}:\n{bullet_list(values)}" if values else ""
 
 
 class AnswerRelevancy(LLMMetric):
@@ -75,15 +71,12 @@ class AnswerRelevancy(LLMMetric):
         return f"Question: {item.query}\nAnswer: {item.actual_output}"
 
     def score_verdict(self, verdict: RelevancyVerdict, item: DatasetItem) -> MetricResult:
-        flags = [s.relevant for s in verdict.statements]
-        off = [s.statement for s in verdict.statements if not s.relevant]
-        explanation = f"{sum(flags)} of {len(flags)} statements address the query."
-        if off:
-            explanation += "\n" + _listed("Off-topic", off)
-        return MetricResult(
-            score=fraction(flags),
-            explanation=explanation,
-            metadata={"verdicts": [s.model_dump() for s in verdict.statements]},
+        return share_of_verdicts(
+            verdict.statements,
+            lambda s: s.relevant,
+            counted="statements address the query",
+            failed_label="Off-topic",
+            describe=lambda s: s.statement,
         )
 
 
@@ -119,15 +112,12 @@ class AnswerCompleteness(LLMMetric):
         return f"Question: {item.query}{reference}\nAnswer: {item.actual_output}"
 
     def score_verdict(self, verdict: CompletenessVerdict, item: DatasetItem) -> MetricResult:
-        flags = [a.covered for a in verdict.aspects]
-        missing = [a.aspect for a in verdict.aspects if not a.covered]
-        explanation = f"{sum(flags)} of {len(flags)} aspects covered."
-        if missing:
-            explanation += "\n" + _listed("Missing", missing)
-        return MetricResult(
-            score=fraction(flags),
-            explanation=explanation,
-            metadata={"verdicts": [a.model_dump() for a in verdict.aspects]},
+        return share_of_verdicts(
+            verdict.aspects,
+            lambda a: a.covered,
+            counted="aspects covered",
+            failed_label="Missing",
+            describe=lambda a: a.aspect,
         )
 
 
@@ -160,13 +150,10 @@ class AnswerCorrectness(LLMMetric):
         return f"{question}Reference answer: {item.expected_output}\nAnswer: {item.actual_output}"
 
     def score_verdict(self, verdict: CorrectnessVerdict, item: DatasetItem) -> MetricResult:
-        flags = [f.correct for f in verdict.facts]
-        wrong = [f"{f.fact} ({f.reason})" for f in verdict.facts if not f.correct]
-        explanation = f"{sum(flags)} of {len(flags)} reference facts stated correctly."
-        if wrong:
-            explanation += "\n" + _listed("Omitted or wrong", wrong)
-        return MetricResult(
-            score=fraction(flags),
-            explanation=explanation,
-            metadata={"verdicts": [f.model_dump() for f in verdict.facts]},
+        return share_of_verdicts(
+            verdict.facts,
+            lambda f: f.correct,
+            counted="reference facts stated correctly",
+            failed_label="Omitted or wrong",
+            describe=lambda f: f"{f.fact} ({f.reason})",
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, Field, SecretStr
 
@@ -16,6 +17,8 @@ from axionlike.llm import (
 )
 from axionlike.llm._structured import schema_json
 from axionlike.metrics._base import BaseMetric, MetricResult
+
+V = TypeVar("V", bound=BaseModel)
 
 _OPERATIONAL = {"api_base", "api_key", "enable_prompt_caching", "timeout", "retry", "requests_per_minute"}
 """Fields that change how the judge is reached, not what it answers: outside the identity."""
@@ -126,9 +129,26 @@ class LLMMetric(BaseMetric):
         return result.model_copy(update={"usage": scope.usage})
 
 
-def fraction(flags: list[bool]) -> float:
-    """Share of true flags (0.0 for none)."""
-    return sum(flags) / len(flags) if flags else 0.0
+def share_of_verdicts(
+    verdicts: Sequence[V],
+    passed: Callable[[V], bool],
+    *,
+    counted: str,
+    failed_label: str,
+    describe: Callable[[V], str],
+) -> MetricResult:
+    """The share of verdicts that pass (0.0 for none), explained as ``k of n <counted>.``
+    with the failures listed under ``failed_label``; the verdicts go in the metadata."""
+    flags = [passed(v) for v in verdicts]
+    failures = [describe(v) for v, ok in zip(verdicts, flags, strict=True) if not ok]
+    explanation = f"{sum(flags)} of {len(flags)} {counted}."
+    if failures:
+        explanation += f"\n{failed_label}:\n{bullet_list(failures)}"
+    return MetricResult(
+        score=sum(flags) / len(flags) if flags else 0.0,
+        explanation=explanation,
+        metadata={"verdicts": [v.model_dump() for v in verdicts]},
+    )
 
 
 def bullet_list(values: list[str]) -> str:

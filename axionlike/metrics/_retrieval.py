@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from axionlike.dataset import DatasetItem
 from axionlike.metrics._base import MetricResult
-from axionlike.metrics._llm_base import LLMMetric, bullet_list, fraction
+from axionlike.metrics._llm_base import LLMMetric, share_of_verdicts
 
 
 class ClaimVerdict(BaseModel):
@@ -63,15 +63,12 @@ class Faithfulness(LLMMetric):
         return f"{question}Context:\n{_numbered(item.retrieved_content or [])}\nAnswer: {item.actual_output}"
 
     def score_verdict(self, verdict: FaithfulnessVerdict, item: DatasetItem) -> MetricResult:
-        flags = [c.supported for c in verdict.claims]
-        unsupported = [c.claim for c in verdict.claims if not c.supported]
-        explanation = f"{sum(flags)} of {len(flags)} claims supported by the context."
-        if unsupported:
-            explanation += f"\nUnsupported:\n{bullet_list(unsupported)}"
-        return MetricResult(
-            score=fraction(flags),
-            explanation=explanation,
-            metadata={"verdicts": [c.model_dump() for c in verdict.claims]},
+        return share_of_verdicts(
+            verdict.claims,
+            lambda c: c.supported,
+            counted="claims supported by the context",
+            failed_label="Unsupported",
+            describe=lambda c: c.claim,
         )
 
 
