@@ -28,10 +28,7 @@ AxionlikeError
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from axionlike.results import EvaluationResult
+from typing import Any
 
 __all__ = [
     "AxionlikeError",
@@ -146,8 +143,8 @@ class TracingError(AxionlikeError):
 
 
 class EvaluationAbortedError(AxionlikeError):
-    """Fail-fast stopped the run; ``partial_result`` holds what was computed."""
+    """Fail-fast stopped the run; ``partial_result`` holds what was computed (an ``EvaluationResult``)."""
 
-    def __init__(self, message: str, partial_result: EvaluationResult | Any = None) -> None:
+    def __init__(self, message: str, partial_result: Any = None) -> None:
         super().__init__(message)
         self.partial_result = partial_result

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
+from axionlike._digest import digest
 from axionlike.dataset import DatasetItem
 
 #: Item fields that are outputs or references, not inputs of the task.
 _NOT_TASK_INPUTS = frozenset(
     {"id", "actual_output", "expected_output", "latency", "additional_output", "tools_called", "expected_tools"}
 )
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
-
-
-def digest(payload: Any) -> str:
-    """SHA-256 of the canonical JSON of ``payload``."""
-    return hashlib.sha256(_CANONICAL.encode(payload).encode()).hexdigest()
 
 
 def task_inputs(item: DatasetItem) -> dict[str, Any]:

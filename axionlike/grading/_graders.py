@@ -17,12 +17,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from axionlike._exceptions import ConfigurationError, MappingError, MissingFieldsError
+from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.grading._mapping import Mapper, apply_mapper
 from axionlike.metrics import MetricResult
 from axionlike.runners._executors import MetricDescription, MetricExecutor, register_executor, route
 from axionlike.runners._executors._native import FunctionExecutor, to_metric_result
-from axionlike.runners._threads import invoke
 
 SAMPLE_FIELD = "grading_sample"
 LABEL_FIELD = "grading_label"

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from axionlike._exceptions import MetricError
+from axionlike._invoke import invoke
 from axionlike.metrics import MetricResult
-from axionlike.runners._threads import invoke
 
 
 def ranks_from_scores(scores: Sequence[float]) -> list[int]:

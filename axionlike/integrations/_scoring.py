@@ -8,11 +8,11 @@ import statistics
 from typing import Any
 
 from axionlike._exceptions import MetricError
+from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.integrations._foreach import EvaluationSpec
 from axionlike.metrics import MetricResult
 from axionlike.results import MetricScore, TestResult
-from axionlike.runners._threads import invoke
 
 #: Key of ``MetricResult.metadata`` carrying the named scores of one row.
 SCORES_KEY = "pytest_scores"

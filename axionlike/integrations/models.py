@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from axionlike.integrations._libraries import load_deepeval, load_ragas
+from axionlike._libraries import load_deepeval, load_ragas
 
 if TYPE_CHECKING:
     from axionlike.integrations._deepeval_llm import LiteLLMDeepEval

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from axionlike._naming import snake_case
 from axionlike.dataset import DatasetItem
 from axionlike.results import Usage
 
@@ -19,12 +19,6 @@ def _parameter_identity(value: Any) -> Any:
     if callable(identity):
         return identity()
     return f"{type(value).__module__}.{type(value).__qualname__}"
-
-
-def snake_case(name: str) -> str:
-    """``AnswerRelevancy`` -> ``answer_relevancy``; ``JSONValidity`` -> ``json_validity``."""
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 class MetricResult(BaseModel):

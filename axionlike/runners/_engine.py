@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from axionlike._digest import digest
 from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAbortedError, MissingFieldsError
+from axionlike._invoke import run_threads
 from axionlike.cache import RunCache
-from axionlike.cache._keys import digest
 from axionlike.dataset import Dataset, DatasetItem
 from axionlike.llm import collect_usage, use_prompt_caching
 from axionlike.metrics import MetricResult
@@ -33,7 +34,6 @@ from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._executors import BoundMetric, bind_metrics
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskRunner, apply_mapping, merge_output, task_identity, task_name
-from axionlike.runners._threads import run_threads
 from axionlike.tracing import Span, get_tracer
 
 _RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durations", "config", "usage", "cache")

@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from axionlike._exceptions import TaskError
+from axionlike._invoke import invoke
 from axionlike._redact import redact
 from axionlike.dataset import DatasetItem
-from axionlike.runners._threads import invoke
 
 logger = logging.getLogger(__name__)
 

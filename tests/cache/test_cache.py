@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from axionlike._digest import digest
 from axionlike.cache import DiskStore, MemoryStore, task_key
-from axionlike.cache._keys import digest
 from axionlike.cli import main as cli_main
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import BaseMetric

@@ -8,9 +8,9 @@ import pytest
 from api_server import FAST_RETRY
 
 from axionlike._exceptions import ConfigurationError, TaskError
+from axionlike._invoke import is_async_callable
 from axionlike.dataset import DatasetItem
 from axionlike.runners import APIRunner, EndpointConfig, EndpointError
-from axionlike.runners._threads import is_async_callable
 
 pytestmark = pytest.mark.usefixtures("fresh_server")
 

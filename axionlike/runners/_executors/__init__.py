@@ -6,8 +6,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from axionlike._digest import digest
 from axionlike._exceptions import ConfigurationError, UnknownMetricError
-from axionlike.cache._keys import digest
 from axionlike.runners._executors._base import MetricDescription, MetricExecutor
 from axionlike.runners._executors._deepeval import DeepEvalExecutor
 from axionlike.runners._executors._native import FunctionExecutor, NativeExecutor

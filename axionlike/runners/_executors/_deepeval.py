@@ -15,10 +15,10 @@ import re
 from typing import Any
 
 from axionlike._exceptions import ExternalMetricError, UnknownMetricError
+from axionlike._libraries import load_deepeval
+from axionlike._naming import snake_case
 from axionlike.dataset import DatasetItem
-from axionlike.integrations._libraries import load_deepeval
 from axionlike.metrics import MetricResult
-from axionlike.metrics._base import snake_case
 from axionlike.runners._executors._base import MetricDescription
 from axionlike.runners._executors._library import (
     attribute_identity,

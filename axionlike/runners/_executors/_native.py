@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from axionlike._exceptions import MetricError
+from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import BaseMetric, MetricResult
 from axionlike.runners._executors._base import MetricDescription
-from axionlike.runners._threads import invoke
 
 
 def to_metric_result(value: Any, metric_name: str) -> MetricResult:
