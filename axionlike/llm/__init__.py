@@ -7,6 +7,7 @@ summed into usage scopes, ``litellm_structured`` / ``llm_call`` spans, and provi
 prompt caching markers. litellm itself is imported on the first call.
 """
 
+from axionlike._retry import RetryPolicy
 from axionlike.llm._caching import mark_cacheable, prompt_caching_enabled, use_prompt_caching
 from axionlike.llm._client import EmbeddingResponse, LLMClient, LLMResponse, StructuredResponse
 from axionlike.llm._keys import check_api_key, is_local, key_variable
@@ -19,7 +20,7 @@ from axionlike.llm._limits import (
     set_model_limits,
 )
 from axionlike.llm._litellm import litellm_loaded, load_litellm
-from axionlike.llm._retry import RetryPolicy, default_retry_policy, is_retryable, retry_after, set_default_retry_policy
+from axionlike.llm._retry import default_retry_policy, is_retryable, retry_after, set_default_retry_policy
 from axionlike.llm._structured import parse_structured, repair_json, response_format, schema_json
 from axionlike.llm._usage import UsageScope, collect_usage, current_usage_scope, record_usage
 

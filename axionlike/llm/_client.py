@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, SecretStr
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import RetryCallState
 
 from axionlike._exceptions import AxionlikeError, LLMError, LLMTimeoutError, RateLimitError, StructuredOutputError
 from axionlike._redact import redact, redact_value, register_secret
+from axionlike._retry import RetryPolicy, retrying
 from axionlike._sync import run_sync
 from axionlike.llm._keys import check_api_key, is_local, key_variable
 from axionlike.llm._limits import ModelLimits, RequestPacer, model_limits
 from axionlike.llm._litellm import litellm_loaded, load_litellm
-from axionlike.llm._retry import RetryPolicy, RetryWait, default_retry_policy, is_rate_limit, is_retryable, is_timeout
+from axionlike.llm._retry import default_retry_policy, is_rate_limit, is_retryable, is_timeout, retry_after
 from axionlike.llm._retry import status_code as http_status
 from axionlike.llm._structured import parse_structured, response_format
 from axionlike.llm._usage import record_usage
@@ -257,12 +258,8 @@ class LLMClient:
         limits = self._limits()
         attempts = 0
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(policy.max_attempts),
-                wait=RetryWait(policy),
-                retry=retry_if_exception(is_retryable),
-                before_sleep=self._log_retry,
-                reraise=True,
+            async for attempt in retrying(
+                policy, retryable=is_retryable, asked_wait=retry_after, before_sleep=self._log_retry
             ):
                 with attempt:
                     attempts += 1

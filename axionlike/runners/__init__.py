@@ -1,7 +1,7 @@
 """Runners: the evaluation engine's public faces and their configuration."""
 
 from axionlike.runners._api import EvaluationRunner, evaluation_runner
-from axionlike.runners._api_config import EndpointConfig, RetryConfig
+from axionlike.runners._api_config import EndpointConfig
 from axionlike.runners._api_endpoint import APIAnswer, BaseAPIRunner, RequestSpec
 from axionlike.runners._api_retry import EndpointError
 from axionlike.runners._api_runner import APIRunner
@@ -18,6 +18,5 @@ __all__ = [
     "EvaluationConfig",
     "EvaluationRunner",
     "RequestSpec",
-    "RetryConfig",
     "evaluation_runner",
 ]

@@ -5,30 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from axionlike._retry import RetryPolicy
 from axionlike.runners._api_presets import preset_defaults
 
-
-class RetryConfig(BaseModel):
-    """Retries of one request: exponential backoff with jitter, Retry-After honoured.
-
-    Retried: HTTP 429 and 5xx, timeouts and connection errors. Never retried: other
-    4xx, malformed JSON, a missing answer field.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    attempts: int = Field(default=4, ge=1)
-    """Attempts in all, the first one included."""
-    initial_wait: float = Field(default=0.5, ge=0)
-    """Seconds before the first retry; doubles on each further retry."""
-    max_wait: float = Field(default=20.0, ge=0)
-    """Longest backoff between two attempts, in seconds."""
-    jitter: float = Field(default=0.5, ge=0)
-    """Up to this many random seconds added to each backoff."""
-    max_retry_after: float = Field(default=60.0, ge=0)
-    """Cap on a server's Retry-After, in seconds."""
+ENDPOINT_RETRY = RetryPolicy(max_attempts=4, initial_wait=0.5, max_wait=20.0, jitter=0.5, max_retry_after=60.0)
+"""Retries of an endpoint call unless its config says otherwise (YAML: ``retry: {attempts: 4, ...}``)."""
 
 
 class EndpointConfig(BaseModel):
@@ -93,7 +76,9 @@ class EndpointConfig(BaseModel):
     """Seconds to wait for the answer (for streams: between two chunks)."""
     connect_timeout: float = Field(default=10.0, gt=0)
     """Seconds to wait for the connection."""
-    retry: RetryConfig = Field(default_factory=RetryConfig)
+    retry: RetryPolicy = ENDPOINT_RETRY
+    """Retries of one request: HTTP 429 and 5xx, timeouts, connection errors and streams cut
+    short are retried; other 4xx, malformed JSON and a missing answer are not."""
     requests_per_second: float | None = Field(default=None, gt=0)
     """Most requests started per second on this endpoint (on top of ``max_concurrent``)."""
     requests_per_minute: float | None = Field(default=None, gt=0)
@@ -110,6 +95,17 @@ class EndpointConfig(BaseModel):
         if preset is None:
             return data
         return {**preset_defaults(preset, data), **data}
+
+    @field_validator("retry", mode="before")
+    @classmethod
+    def _endpoint_retry(cls, value: Any) -> Any:
+        """Settings given as a mapping start from the endpoint defaults; ``attempts`` means ``max_attempts``."""
+        if not isinstance(value, dict):
+            return value
+        settings = dict(value)
+        if "attempts" in settings:
+            settings["max_attempts"] = settings.pop("attempts")
+        return RetryPolicy.model_validate({**ENDPOINT_RETRY.model_dump(), **settings})
 
     @model_validator(mode="after")
     def _check(self) -> EndpointConfig:

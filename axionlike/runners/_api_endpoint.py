@@ -23,10 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from axionlike._exceptions import ConfigurationError, TaskError
 from axionlike._redact import MASK, is_secret_key, redact, redact_value, register_secret
+from axionlike._retry import parse_retry_after
 from axionlike.dataset import DatasetItem
 from axionlike.runners._api_config import EndpointConfig
 from axionlike.runners._api_paths import PathError, render, resolve
-from axionlike.runners._api_retry import EndpointError, excerpt, retry_after_seconds, retrying
+from axionlike.runners._api_retry import EndpointError, endpoint_retrying, excerpt
 from axionlike.runners._api_stream import Fail, read_stream
 from axionlike.tracing import Span, get_tracer
 
@@ -219,7 +220,7 @@ class BaseAPIRunner:
         started = time.perf_counter()
         attempt_number = 0
         try:
-            async for attempt in retrying(self.config.retry, self._log_retry(item)):
+            async for attempt in endpoint_retrying(self.config.retry, self._log_retry(item)):
                 with attempt:
                     attempt_number = attempt.retry_state.attempt_number
                     reply = await self._attempt(state, spec, item, attempt_number)
@@ -394,7 +395,7 @@ class BaseAPIRunner:
             status=status,
             request_id=request_id,
             retryable=status == 429 or status >= 500,
-            retry_after=retry_after_seconds(response.headers.get("retry-after")),
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
 
     def _output(self, item: DatasetItem, reply: _Reply, attempts: int, total: float) -> dict[str, Any]:

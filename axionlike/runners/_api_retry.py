@@ -7,13 +7,11 @@ exponential backoff and jitter, or exactly the wait a Retry-After header asks fo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from axionlike._exceptions import TaskError
 from axionlike._redact import redact
-from axionlike.runners._api_config import RetryConfig
+from axionlike._retry import RetryPolicy, retrying
 
 _EXCERPT = 200
 
@@ -45,49 +43,14 @@ class EndpointError(TaskError):
         self.retry_after = retry_after
 
 
-def retrying(retry: RetryConfig, before_sleep: Any) -> Any:
-    """A tenacity ``AsyncRetrying`` for one call: retryable EndpointErrors only, last one re-raised."""
-    import tenacity
-
-    return tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(retry.attempts),
-        wait=_wait_strategy(retry),
-        retry=tenacity.retry_if_exception(lambda e: isinstance(e, EndpointError) and e.retryable),
+def endpoint_retrying(policy: RetryPolicy, before_sleep: Any) -> Any:
+    """A tenacity loop for one call: retryable EndpointErrors only, waiting what Retry-After asks."""
+    return retrying(
+        policy,
+        retryable=lambda exc: isinstance(exc, EndpointError) and exc.retryable,
+        asked_wait=lambda exc: getattr(exc, "retry_after", None),
         before_sleep=before_sleep,
-        reraise=True,
     )
-
-
-def _wait_strategy(retry: RetryConfig) -> Any:
-    import tenacity
-
-    backoff = tenacity.wait_exponential_jitter(initial=retry.initial_wait, max=retry.max_wait, jitter=retry.jitter)
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        after = getattr(exc, "retry_after", None)
-        if after is not None:
-            return min(after, retry.max_retry_after)
-        return backoff(state)
-
-    return wait
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def excerpt(text: str) -> str:

@@ -23,8 +23,8 @@ class Fault:
     seconds: float = 0.0
     """Added latency (``delay``) or how long to hang (``hang``)."""
     status_code: int = 0
-    retry_after: float | None = None
-    """``Retry-After`` header value in seconds, for ``status`` faults."""
+    retry_after: float | str | None = None
+    """``Retry-After`` header for ``status`` faults: seconds, or a text sent as it is (an HTTP date)."""
     text: str | None = None
     """Message content (``content``) or error message (``status``)."""
 
@@ -34,7 +34,7 @@ class Fault:
         return cls("delay", seconds=seconds)
 
     @classmethod
-    def status(cls, code: int, *, retry_after: float | None = None, message: str | None = None) -> Fault:
+    def status(cls, code: int, *, retry_after: float | str | None = None, message: str | None = None) -> Fault:
         """Answer with HTTP ``code`` and an OpenAI-style error body (429, 500, 400, 401, ...)."""
         return cls("status", status_code=code, retry_after=retry_after, text=message)
 

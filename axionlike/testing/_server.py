@@ -449,7 +449,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.latency > 0:
             self.fake._stopping.wait(self.fake.latency)
         if fault.kind == "status":
-            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+            after = fault.retry_after
+            headers = {"Retry-After": after if isinstance(after, str) else f"{after:g}"} if after is not None else None
             message = fault.text or f"fake server injected HTTP {fault.status_code}"
             error = {"error": {"message": message, "type": "fake_error", "code": str(fault.status_code)}}
             self.close_connection = True

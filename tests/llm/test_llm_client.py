@@ -1,7 +1,9 @@
 """LLMClient through real litellm over HTTP to FakeLLMServer: retries, repair, accounting, secrets."""
 
 import asyncio
+import email.utils
 import logging
+import time
 
 import pytest
 from pydantic import BaseModel, Field
@@ -65,13 +67,29 @@ async def test_retry_after_header_sets_the_wait(fake_llm, caplog):
     assert fake_llm.calls == 2
 
 
-async def test_retry_after_is_capped_by_max_wait(fake_llm, caplog):
+async def test_retry_after_is_capped_by_max_retry_after(fake_llm, caplog):
     caplog.set_level(logging.INFO, logger="axionlike.llm")
     fake_llm.fail_next(Fault.status(429, retry_after=120))
-    await _client(fake_llm, retry=RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0)).complete(
-        MESSAGES
-    )
+    policy = RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=5, jitter=0, max_retry_after=0.05)
+    await _client(fake_llm, retry=policy).complete(MESSAGES)
     assert "retry 1 in 0.05s" in caplog.text
+
+
+async def test_unreadable_retry_after_falls_back_to_the_backoff(fake_llm, caplog):
+    caplog.set_level(logging.INFO, logger="axionlike.llm")
+    fake_llm.fail_next(Fault.status(429, retry_after="soon"))
+    answer = await _client(fake_llm, retry=RetryPolicy(max_attempts=2, initial_wait=0.02, jitter=0)).complete(MESSAGES)
+    assert answer.content and fake_llm.calls == 2
+    assert "retry 1 in 0.02s" in caplog.text
+
+
+async def test_retry_after_as_an_http_date_is_honoured(fake_llm, caplog):
+    caplog.set_level(logging.INFO, logger="axionlike.llm")
+    in_a_minute = email.utils.formatdate(time.time() + 60, usegmt=True)
+    fake_llm.fail_next(Fault.status(429, retry_after=in_a_minute))
+    policy = RetryPolicy(max_attempts=2, initial_wait=0.01, jitter=0, max_retry_after=0.07)
+    await _client(fake_llm, retry=policy).complete(MESSAGES)
+    assert "retry 1 in 0.07s" in caplog.text  # the date asked for a minute: capped, not the 0.01 s backoff
 
 
 @pytest.mark.parametrize("code", [400, 401, 403, 404, 422])

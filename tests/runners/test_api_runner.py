@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import logging
+import time
 
 import pytest
 from api_server import FAST_RETRY
@@ -161,12 +164,20 @@ def test_429_waits_for_retry_after_then_succeeds(server):
     assert second.at - first.at >= 0.9  # server-side gap: Retry-After was honoured
 
 
-def test_retry_after_as_http_date_is_understood():
-    from axionlike.runners._api_retry import retry_after_seconds as _retry_after
+def test_unreadable_retry_after_falls_back_to_the_backoff(server, caplog):
+    caplog.set_level(logging.INFO)
+    server.state.retry_after = "soon"
+    out = call(simple(server, retry={**FAST_RETRY, "initial_wait": 0.02, "jitter": 0}), DatasetItem(query="429once:x"))
+    assert out["metadata"]["api"]["attempts"] == 2
+    assert "in 0.02s" in caplog.text
 
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
-    assert _retry_after("2.5") == 2.5
-    assert _retry_after("soon") is None
+
+def test_retry_after_as_an_http_date_is_honoured(server, caplog):
+    caplog.set_level(logging.INFO)
+    server.state.retry_after = email.utils.formatdate(time.time() + 60, usegmt=True)
+    runner = simple(server, retry={**FAST_RETRY, "jitter": 0, "max_retry_after": 0.07})
+    assert call(runner, DatasetItem(query="429once:y"))["metadata"]["api"]["attempts"] == 2
+    assert "in 0.07s" in caplog.text  # the date asked for a minute: capped, not the 0.01 s backoff
 
 
 def test_500_retried_then_recorded_with_status_and_body_excerpt(server):
