@@ -20,6 +20,7 @@ AxionlikeError
 │   ├── LLMTimeoutError
 │   ├── RateLimitError
 │   └── StructuredOutputError
+├── PathError                a dot path that does not resolve in the data it reads
 ├── CacheError
 ├── TracingError
 └── EvaluationAbortedError    fail-fast stopped the run; carries the partial result
@@ -45,6 +46,7 @@ __all__ = [
     "MetricError",
     "MissingDependencyError",
     "MissingFieldsError",
+    "PathError",
     "RateLimitError",
     "StructuredOutputError",
     "TaskError",
@@ -132,6 +134,20 @@ class RateLimitError(LLMError):
 
 class StructuredOutputError(LLMError):
     """The model's answer did not fit the requested schema, even after repair."""
+
+
+class PathError(AxionlikeError, LookupError):
+    """A dot path (a mapper's, ``scoring_key_mapping``'s, an endpoint's) does not resolve.
+
+    Attributes:
+        path: the whole path.
+        at: the step that failed.
+    """
+
+    def __init__(self, message: str, *, path: str, at: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.at = at
 
 
 class CacheError(AxionlikeError):

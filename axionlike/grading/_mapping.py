@@ -2,56 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from axionlike._exceptions import MappingError
+from axionlike._exceptions import MappingError, PathError
+from axionlike._paths import resolve
 from axionlike._redact import redact
 
 Mapper = Mapping[str, str] | Callable[[Any], Mapping[str, Any]]
 
-_MISSING = object()
-
-
-def _step(value: Any, part: str) -> Any:
-    """One path step: a mapping key, a list index, or an attribute; ``_MISSING`` if absent."""
-    if isinstance(value, Mapping):
-        return value.get(part, _MISSING)
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        try:
-            return value[int(part)]
-        except (ValueError, IndexError):
-            return _MISSING
-    return getattr(value, part, _MISSING)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return f"keys: {', '.join(map(str, value)) or 'none'}"
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return f"a list of {len(value)}"
-    return f"a {type(value).__name__}"
-
 
 def resolve_path(sample: Any, path: str, *, label: str, grader: str) -> Any:
-    """The value at dot ``path`` (``"input.question"``, ``"responses.0"``) in ``sample``.
+    """The value at dot ``path`` (``"input.question"``, ``"responses[0]"``) in ``sample``.
 
-    A top-level key that itself contains dots wins over the dotted reading. A path
-    that does not exist raises MappingError naming the sample, the grader and the
-    step that failed; it never yields ``None``.
+    Paths read as everywhere in axionlike (see ``axionlike._paths``). A path that does
+    not exist raises MappingError naming the sample, the grader and the step that
+    failed; it never yields ``None``.
     """
-    if isinstance(sample, Mapping) and path in sample:
-        return sample[path]
-    value, walked = sample, []
-    for part in path.split("."):
-        found = _step(value, part)
-        if found is _MISSING:
-            where = f"'{'.'.join(walked)}'" if walked else "the sample"
-            raise MappingError(
-                f"{label}: grader '{grader}' reads '{path}', but {where} has no '{part}' ({_describe(value)})"
-            )
-        value, walked = found, [*walked, part]
-    return value
+    try:
+        return resolve(sample, path)
+    except PathError as exc:
+        raise MappingError(f"{label}: grader '{grader}': {exc}") from None
 
 
 def apply_mapper(sample: Any, mapper: Mapper | None, *, label: str, grader: str) -> dict[str, Any]:

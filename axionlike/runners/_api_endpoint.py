@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from axionlike._exceptions import ConfigurationError, TaskError
+from axionlike._exceptions import ConfigurationError, PathError, TaskError
+from axionlike._paths import resolve
 from axionlike._redact import MASK, is_secret_key, redact, redact_value, register_secret
 from axionlike._retry import parse_retry_after
 from axionlike.dataset import DatasetItem
 from axionlike.runners._api_config import EndpointConfig
-from axionlike.runners._api_paths import PathError, render, resolve
+from axionlike.runners._api_paths import render
 from axionlike.runners._api_retry import EndpointError, endpoint_retrying, excerpt
 from axionlike.runners._api_stream import Fail, read_stream
 from axionlike.tracing import Span, get_tracer
@@ -173,7 +174,7 @@ class BaseAPIRunner:
         cfg = self.config
         answer = resolve(data, cfg.response_path)
         if answer is None:
-            raise PathError(cfg.response_path, cfg.response_path, None, message="is null")
+            raise PathError(f"path '{cfg.response_path}' is null", path=cfg.response_path)
         optional = {"retrieved_content": cfg.retrieved_content_path, "tools_called": cfg.tools_called_path}
         found = {key: _optional(data, path) for key, path in optional.items()}
         extra = {key: _optional(data, path) for key, path in cfg.extra_paths.items()}

@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from axionlike._exceptions import TaskError
+from axionlike._exceptions import PathError, TaskError
 from axionlike._invoke import invoke
+from axionlike._paths import resolve
 from axionlike._redact import redact
 from axionlike.dataset import DatasetItem
 
@@ -61,18 +62,22 @@ def _as_dict(output: Any, item_id: str) -> dict[str, Any]:
 
 
 def apply_mapping(values: dict[str, Any], mapping: dict[str, str] | None, item_id: str, what: str) -> dict[str, Any]:
-    """Rename ``values`` keys per ``{item_field: source_key}``; a missing source is an error."""
+    """Rename ``values`` keys per ``{item_field: source_path}``; a path that does not resolve is an error.
+
+    A top-level source key moves to its target; a dotted path (``answer.text``) is copied.
+    """
     if not mapping:
         return values
-    values = dict(values)
+    renamed = dict(values)
     for target, source in mapping.items():
-        if source not in values:
-            raise TaskError(
-                f"{what} for item '{item_id}' has no key '{source}' "
-                f"(scoring_key_mapping['{target}']); it has: {', '.join(sorted(values)) or 'no keys'}"
-            )
-        values[target] = values.pop(source) if source != target else values[source]
-    return values
+        try:
+            value = resolve(values, source)
+        except PathError as exc:
+            raise TaskError(f"{what} for item '{item_id}' cannot fill scoring_key_mapping['{target}']: {exc}") from None
+        if source in renamed and source != target:
+            del renamed[source]
+        renamed[target] = value
+    return renamed
 
 
 def merge_output(item: DatasetItem, output: dict[str, Any]) -> DatasetItem:

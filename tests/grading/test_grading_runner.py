@@ -139,12 +139,21 @@ async def test_custom_and_nested_mappers_and_native_metric_graders():
 @pytest.mark.parametrize(
     ("mapper", "expected"),
     [
-        ({"answer": "output.answer", "question": "input.text"}, "sample 1: grader 'g' reads 'input.text'"),
-        ({"answer": "output.answer", "question": "missing"}, "sample 1: grader 'g' reads 'missing'"),
-        ({"answer": "refs.5", "question": "input.question"}, "sample 1: grader 'g' reads 'refs.5'"),
+        (
+            {"answer": "output.answer", "question": "input.text"},
+            "sample 1: grader 'g': path 'input.text' not found: 'input' has no 'text'",
+        ),
+        (
+            {"answer": "output.answer", "question": "missing"},
+            "sample 1: grader 'g': path 'missing' not found: the top level has no 'missing'",
+        ),
+        (
+            {"answer": "refs.5", "question": "input.question"},
+            "sample 1: grader 'g': path 'refs.5' not found: 'refs' has no '5' (a list of 1 there)",
+        ),
         (
             {"answer": "meta.v", "question": "input.question"},
-            "sample 1: grader 'g' reads 'meta.v', but 'meta' has no 'v' (a NoneType)",
+            "sample 1: grader 'g': path 'meta.v' not found: 'meta' has no 'v' (a NoneType there)",
         ),
     ],
 )
@@ -172,6 +181,16 @@ async def test_missing_path_is_an_error_naming_sample_and_path(mapper, expected)
     assert error.error.type == "MappingError"
     assert expected in error.error.message
     assert all(v is not None for pair in seen for v in pair)  # never a silent None
+
+
+async def test_mapper_paths_read_list_indexes_in_brackets():
+    def g(text, texts):
+        return {"score": 1.0, "reason": f"{text}|{','.join(texts)}"}
+
+    data = [{"choices": [{"text": "a"}, {"text": "b"}]}]
+    mapper = {"text": "choices[0].text", "texts": "choices.*.text"}
+    results = await GradingRunner({"g": {"grader": g, "mapper": mapper}}, show_progress=False).arun(data)
+    assert results["g"][0].reason == "a|a,b"
 
 
 async def test_callable_mapper_failures_and_unmapped_non_dict_samples_are_error_entries():

@@ -149,7 +149,7 @@ def test_template_field_missing_from_the_item_names_item_and_field(server):
     runner = simple(server, body_template={"q": "{{query}}", "lang": "{{additional_input.lang}}"})
     with pytest.raises(
         TaskError,
-        match=r"item 'x1' cannot fill the request template of endpoint 'bot': path 'additional_input.lang' not found: no 'lang' \(keys there: none\)",
+        match=r"item 'x1' cannot fill the request template of endpoint 'bot': path 'additional_input.lang' not found: 'additional_input' has no 'lang' \(keys there: none\)",
     ):
         call(runner, DatasetItem(id="x1", query="q"))
     assert server.state.requests == []
@@ -210,7 +210,10 @@ def test_malformed_json_is_an_error_with_an_excerpt(server):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("noanswer:x", r"lacks its answer: path 'response' not found: no 'response' \(keys there: result\)"),
+        (
+            "noanswer:x",
+            r"lacks its answer: path 'response' not found: the top level has no 'response' \(keys there: result\)",
+        ),
         ("nullanswer:x", r"lacks its answer: path 'response' is null"),
     ],
 )

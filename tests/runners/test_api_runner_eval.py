@@ -40,7 +40,7 @@ FAULTS = {
     "badjson": r"EndpointError: endpoint 'bot' answered HTTP 200 with malformed JSON for item '{id}': "
     r"\{\"response\": \"unterminated",
     "noanswer": r"EndpointError: endpoint 'bot' answer for item '{id}' lacks its answer: path 'response' not found: "
-    r"no 'response' \(keys there: result\)",
+    r"the top level has no 'response' \(keys there: result\)",
     "drop": r"EndpointError: endpoint 'bot' connection failed for item '{id}': RemoteProtocolError: .*"
     r"\(gave up after 3 attempts\)",
     "400": r"EndpointError: endpoint 'bot' answered HTTP 400 Bad Request for item '{id}': \{\"error\": \"bad request: query too long\"\}",

@@ -128,9 +128,20 @@ def test_missing_mapped_key_is_an_error_not_none():
         ITEMS[:1], [ExactMatch()], task=lambda item: {"text": "x"}, scoring_key_mapping={"actual_output": "response"}
     )
     assert (
-        "has no key 'response' (scoring_key_mapping['actual_output']); it has: latency, text"
+        "cannot fill scoring_key_mapping['actual_output']: path 'response' not found: the top level has no 'response' (keys there: text, latency)"
         in result.results[0].error.message
     )
+
+
+def test_scoring_key_mapping_reads_dot_paths_into_the_task_output():
+    result = run(
+        ITEMS[:1],
+        [ExactMatch()],
+        task=lambda item: {"answer": {"text": "a0"}},
+        scoring_key_mapping={"actual_output": "answer.text"},
+    )
+    assert result.results[0].item.actual_output == "a0"
+    assert result.results[0].scores[0].score == 1.0
 
 
 def test_task_output_with_wrong_field_type_names_field():
