@@ -12,6 +12,7 @@ AxionlikeError
 │   ├── DatasetLoadError      a file or frame that cannot be read
 │   └── InvalidItemError      a row that is not a valid DatasetItem
 ├── TaskError                 the task failed or returned the wrong shape
+│   └── EndpointError         an HTTP endpoint (the APIRunner task) failed or answered unusably
 ├── MetricError
 │   ├── MissingFieldsError    an item lacks fields a metric requires
 │   ├── MappingError          a grader's mapper cannot find a path in a sample
@@ -31,12 +32,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from axionlike._redact import redact
+
 __all__ = [
     "AxionlikeError",
     "CacheError",
     "ConfigurationError",
     "DatasetError",
     "DatasetLoadError",
+    "EndpointError",
     "EvaluationAbortedError",
     "ExternalMetricError",
     "InvalidItemError",
@@ -95,6 +99,33 @@ class InvalidItemError(DatasetError):
 
 class TaskError(AxionlikeError):
     """The task failed on an item or returned something unusable."""
+
+
+class EndpointError(TaskError):
+    """An endpoint call failed: HTTP status, timeout, connection, or an unusable answer.
+
+    Attributes:
+        status: HTTP status, when the server answered.
+        request_id: the server's request id header, when it sent one.
+        retryable: whether another attempt may succeed (429, 5xx, timeouts, connection
+            errors, a stream cut short).
+        retry_after: seconds the server asked to wait (Retry-After), if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(redact(message))
+        self.status = status
+        self.request_id = request_id
+        self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class MetricError(AxionlikeError):

@@ -44,7 +44,7 @@ def test_top_level_names_are_the_subpackage_objects():
 
 def test_every_exception_is_importable_from_the_package():
     exceptions = [getattr(axionlike, name) for name in axionlike.__all__ if name.endswith("Error")]
-    assert len(exceptions) == 19
+    assert len(exceptions) == 21
     assert all(issubclass(e, axionlike.AxionlikeError) for e in exceptions)
     assert issubclass(axionlike.MappingError, axionlike.MetricError)
 

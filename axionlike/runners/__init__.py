@@ -1,22 +1,19 @@
-"""Runners: the evaluation engine's public faces and their configuration."""
+"""Runners: the evaluation engine, its faces and their configuration.
 
-from axionlike.runners._api import EvaluationRunner, evaluation_runner
-from axionlike.runners._api_config import EndpointConfig
-from axionlike.runners._api_endpoint import APIAnswer, BaseAPIRunner, RequestSpec
-from axionlike.runners._api_retry import EndpointError
-from axionlike.runners._api_runner import APIRunner
+``evaluation_runner(...)`` (synchronous) and ``EvaluationRunner(config).execute()``
+(async) run the evaluation an ``EvaluationConfig`` describes. ``APIRunner`` (from
+``axionlike.endpoints``) is importable here too, as the Axion API shows it.
+"""
+
+from axionlike.endpoints import APIRunner
 from axionlike.runners._config import CacheConfig, ErrorConfig, EvaluationConfig
+from axionlike.runners._runner import EvaluationRunner, evaluation_runner
 
 __all__ = [
-    "APIAnswer",
     "APIRunner",
-    "BaseAPIRunner",
     "CacheConfig",
-    "EndpointConfig",
-    "EndpointError",
     "ErrorConfig",
     "EvaluationConfig",
     "EvaluationRunner",
-    "RequestSpec",
     "evaluation_runner",
 ]

@@ -33,7 +33,7 @@ from axionlike.results._summary import summarise
 from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._executors import BoundMetric, bind_metrics
 from axionlike.runners._progress import Progress
-from axionlike.runners._task_phase import TaskRunner, apply_mapping, merge_output, task_identity, task_name
+from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_output, task_identity, task_name
 from axionlike.tracing import Span, get_tracer
 
 _RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durations", "config", "usage", "cache")
@@ -116,7 +116,7 @@ class Engine:
         self._in_flight = 0
         self._work_available = asyncio.Event()
         self._pending = iter(zip(self.dataset.positions, self.dataset.items, strict=True))
-        self._task = TaskRunner(config.task, config.scoring_key_mapping) if config.task is not None else None
+        self._task = TaskCaller(config.task, config.scoring_key_mapping) if config.task is not None else None
         self._task_identity = task_identity(config.task) if config.task is not None else None
         self._task_digest = digest(self._task_identity)
         workers = min(config.max_concurrent, len(self.dataset.items)) or 1

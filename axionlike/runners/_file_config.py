@@ -51,7 +51,7 @@ def _metric(spec: Any, index: int) -> Any:
 
 def _api_task(spec: dict[str, Any], base: Path) -> Any:
     """``task: {api_runner: endpoints.yaml, endpoint: name}`` -> that API runner (endpoint)."""
-    from axionlike.runners._api_runner import APIRunner
+    from axionlike.endpoints._api_runner import APIRunner
 
     if "api_runner" not in spec or set(spec) - {"api_runner", "endpoint"}:
         raise ConfigurationError(

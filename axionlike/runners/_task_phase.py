@@ -92,7 +92,7 @@ def merge_output(item: DatasetItem, output: dict[str, Any]) -> DatasetItem:
         raise TaskError(f"task output for item '{item.id}' does not fit the item: {problems}") from None
 
 
-class TaskRunner:
+class TaskCaller:
     """Calls a task on one item and returns the merged item and the raw output.
 
     Sync tasks run in the run's threads (``in_thread``), with the caller's context

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from axionlike._exceptions import ConfigurationError
 from axionlike.dataset import DatasetItem
-from axionlike.runners._api_config import EndpointConfig, load_endpoint_configs, read_yaml
-from axionlike.runners._api_endpoint import BaseAPIRunner, runner_class
+from axionlike.endpoints._config import EndpointConfig, load_endpoint_configs, read_yaml
+from axionlike.endpoints._endpoint import Endpoint, endpoint_class
 
 
 class APIRunner:
@@ -61,7 +61,7 @@ class APIRunner:
             raw = load_endpoint_configs(dict(config) if isinstance(config, Mapping) else config)
         except ValueError as exc:
             raise ConfigurationError(f"APIRunner: {exc}") from None
-        self.endpoints: dict[str, BaseAPIRunner] = {name: _build(name, cfg) for name, cfg in raw.items()}
+        self.endpoints: dict[str, Endpoint] = {name: _build(name, cfg) for name, cfg in raw.items()}
         self.__name__ = next(iter(self.endpoints)) if len(self.endpoints) == 1 else "APIRunner"
 
     @classmethod
@@ -77,7 +77,7 @@ class APIRunner:
             raise ConfigurationError(f"APIRunner: {exc}") from None
         return cls(raw)
 
-    def __getitem__(self, name: str) -> BaseAPIRunner:
+    def __getitem__(self, name: str) -> Endpoint:
         try:
             return self.endpoints[name]
         except KeyError:
@@ -95,7 +95,7 @@ class APIRunner:
         return f"APIRunner(endpoints={list(self.endpoints)})"
 
     @property
-    def endpoint(self) -> BaseAPIRunner:
+    def endpoint(self) -> Endpoint:
         """The only endpoint; an error naming them all when there are several."""
         if len(self.endpoints) != 1:
             names = ", ".join(f"'{n}'" for n in self.endpoints)
@@ -105,7 +105,7 @@ class APIRunner:
         return next(iter(self.endpoints.values()))
 
     async def __call__(self, item: DatasetItem) -> dict[str, Any]:
-        """Call the only endpoint for ``item`` (see ``BaseAPIRunner.__call__``)."""
+        """Call the only endpoint for ``item`` (see ``Endpoint.__call__``)."""
         return await self.endpoint(item)
 
     def cache_identity(self) -> dict[str, Any]:
@@ -124,7 +124,7 @@ class APIRunner:
         await self.aclose()
 
 
-def _build(name: str, config: EndpointConfig | Mapping[str, Any]) -> BaseAPIRunner:
+def _build(name: str, config: EndpointConfig | Mapping[str, Any]) -> Endpoint:
     try:
         cfg = config if isinstance(config, EndpointConfig) else EndpointConfig.model_validate(dict(config))
     except ValidationError as exc:
@@ -132,4 +132,4 @@ def _build(name: str, config: EndpointConfig | Mapping[str, Any]) -> BaseAPIRunn
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors(include_input=False)
         )
         raise ConfigurationError(f"APIRunner endpoint '{name}': {problems}") from None
-    return runner_class(cfg.runner)(name, cfg)
+    return endpoint_class(cfg.type)(name, cfg)

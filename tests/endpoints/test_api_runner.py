@@ -13,7 +13,7 @@ from api_server import FAST_RETRY
 from axionlike._exceptions import ConfigurationError, TaskError
 from axionlike._invoke import is_async_callable
 from axionlike.dataset import DatasetItem
-from axionlike.runners import APIRunner, EndpointConfig, EndpointError
+from axionlike.endpoints import APIRunner, EndpointConfig, EndpointError
 
 pytestmark = pytest.mark.usefixtures("fresh_server")
 
@@ -256,8 +256,8 @@ def test_bad_config_names_endpoint_and_field():
         APIRunner(config={"b": {"api_url": "http://h/x", "api_key": "abcdefg", "api_key_env": "K"}})
     with pytest.raises(ConfigurationError, match=r"endpoint 'b': .*mehtod"):
         APIRunner(config={"b": {"api_url": "http://h/x", "mehtod": "GET"}})
-    with pytest.raises(ConfigurationError, match=r"unknown API runner 'nope'; registered: .*http"):
-        APIRunner(config={"b": {"api_url": "http://h/x", "runner": "nope"}})
+    with pytest.raises(ConfigurationError, match=r"unknown endpoint type 'nope'; registered: .*http"):
+        APIRunner(config={"b": {"api_url": "http://h/x", "type": "nope"}})
 
 
 def test_rate_per_minute_is_converted():

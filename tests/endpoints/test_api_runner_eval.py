@@ -14,8 +14,9 @@ from api_server import FAST_RETRY
 
 from axionlike._exceptions import ConfigurationError
 from axionlike.dataset import DatasetItem
+from axionlike.endpoints import APIRunner, Endpoint, EndpointAnswer
 from axionlike.metrics import ExactMatch, Latency
-from axionlike.runners import APIAnswer, APIRunner, BaseAPIRunner, CacheConfig, evaluation_runner
+from axionlike.runners import CacheConfig, evaluation_runner
 from axionlike.tracing import Span, Tracer, set_tracer
 
 MAPPING = {"actual_output": "response"}
@@ -258,10 +259,10 @@ def test_yaml_errors_are_clear(tmp_path):
         APIRunner.from_yaml(bad)
 
 
-class TokenRunner(BaseAPIRunner):
+class TokenEndpoint(Endpoint):
     """An endpoint behind a token flow whose answer sits in an odd place."""
 
-    runner_name = "token_flow"
+    endpoint_type = "token_flow"
 
     async def auth_headers(self, client):
         from axionlike._redact import register_secret
@@ -271,16 +272,16 @@ class TokenRunner(BaseAPIRunner):
         return {"Authorization": f"Token {token}", "X-Client": self.api_key}
 
     def parse_response(self, data, item):
-        return APIAnswer(
+        return EndpointAnswer(
             response=data["data"]["answer"]["text"].upper(), extra={"n_sources": len(data["data"]["sources"])}
         )
 
 
-def test_custom_runner_subclass_registered_by_name(server):
+def test_custom_endpoint_subclass_registered_by_type(server):
     runner = APIRunner(
-        config={"c": {"api_url": server.url("/nested"), "runner": "token_flow", "api_key": "client-id-0042"}}
+        config={"c": {"api_url": server.url("/nested"), "type": "token_flow", "api_key": "client-id-0042"}}
     )
-    assert isinstance(runner["c"], TokenRunner)
+    assert isinstance(runner["c"], TokenEndpoint)
     items = [DatasetItem(id="1", query="custom", expected_output="ECHO: CUSTOM")]
     result = run(items, runner)
     r = result.results[0]

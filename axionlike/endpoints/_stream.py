@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from axionlike.runners._api_retry import EndpointError, excerpt
+from axionlike._exceptions import EndpointError
+from axionlike.endpoints._failures import excerpt
 
 if TYPE_CHECKING:
     import httpx

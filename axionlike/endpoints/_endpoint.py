@@ -1,11 +1,11 @@
 """One HTTP endpoint called as the task: request, retries, rate limit, streaming, spans.
 
-``BaseAPIRunner`` is the one class to subclass for an endpoint that needs code (a
+``Endpoint`` is the one class to subclass for an endpoint that needs code (a
 token flow, an odd request or answer shape). It keeps the shell (one
 ``httpx.AsyncClient`` per event loop, tenacity retries, the rate limit, timing, spans,
 redaction) and exposes small hooks: ``build_request``, ``auth_headers``,
-``parse_response`` and ``parse_event``. Subclasses register under ``runner_name`` and
-are picked with ``runner: <name>`` in an endpoint's config.
+``parse_response`` and ``parse_event``. Subclasses register under ``endpoint_type`` and
+are picked with ``type: <name>`` in an endpoint's config.
 """
 
 from __future__ import annotations
@@ -21,28 +21,28 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from axionlike._exceptions import ConfigurationError, PathError, TaskError
+from axionlike._exceptions import ConfigurationError, EndpointError, PathError, TaskError
 from axionlike._paths import resolve
 from axionlike._redact import MASK, is_secret_key, redact, redact_value, register_secret
 from axionlike._retry import parse_retry_after
 from axionlike.dataset import DatasetItem
-from axionlike.runners._api_config import EndpointConfig
-from axionlike.runners._api_paths import render
-from axionlike.runners._api_retry import EndpointError, endpoint_retrying, excerpt
-from axionlike.runners._api_stream import Fail, read_stream
+from axionlike.endpoints._config import EndpointConfig
+from axionlike.endpoints._failures import endpoint_retrying, excerpt
+from axionlike.endpoints._stream import Fail, read_stream
+from axionlike.endpoints._templates import render
 from axionlike.tracing import Span, get_tracer
 
 if TYPE_CHECKING:
     import httpx
     from aiolimiter import AsyncLimiter
 
-logger = logging.getLogger("axionlike.runners.api")
+logger = logging.getLogger("axionlike.endpoints")
 
 _RESERVED_OUTPUT = frozenset({"response", "latency", "metadata", "time_to_first_token"})
-_RUNNERS: dict[str, type[BaseAPIRunner]] = {}
+_ENDPOINT_TYPES: dict[str, type[Endpoint]] = {}
 
 
-class APIAnswer(BaseModel):
+class EndpointAnswer(BaseModel):
     """What an endpoint answered, read out of its response."""
 
     model_config = ConfigDict(extra="forbid")
@@ -57,7 +57,7 @@ class APIAnswer(BaseModel):
     """Further output keys (``extra_paths``)."""
 
 
-class RequestSpec(BaseModel):
+class EndpointRequest(BaseModel):
     """The request to send for one item (headers without the credential)."""
 
     method: str
@@ -75,42 +75,42 @@ class _LoopState:
 
 @dataclass
 class _Reply:
-    answer: APIAnswer
+    answer: EndpointAnswer
     status: int
     request_id: str | None
     latency: float
     time_to_first_token: float | None = None
 
 
-class BaseAPIRunner:
+class Endpoint:
     """One named endpoint, callable as an evaluation task.
 
-    Subclass it for endpoints that need code and give the subclass a ``runner_name``;
-    an endpoint config with ``runner: <that name>`` then uses it. Override only the
+    Subclass it for endpoints that need code and give the subclass an ``endpoint_type``;
+    an endpoint config with ``type: <that name>`` then uses it. Override only the
     hooks you need; retries, rate limiting, timing, spans and redaction stay here.
 
     Example:
         ```python
-        class SignedRunner(BaseAPIRunner):
-            runner_name = "signed"
+        class SignedEndpoint(Endpoint):
+            endpoint_type = "signed"
 
             async def auth_headers(self, client):
                 token = (await client.post(TOKEN_URL, data={"key": self.api_key})).json()["token"]
                 register_secret(token)
                 return {"Authorization": f"Bearer {token}"}
 
-        APIRunner(config={"bot": {"api_url": URL, "api_key_env": "BOT_KEY", "runner": "signed"}})
+        APIRunner(config={"bot": {"api_url": URL, "api_key_env": "BOT_KEY", "type": "signed"}})
         ```
     """
 
-    runner_name: ClassVar[str | None] = "http"
+    endpoint_type: ClassVar[str | None] = "http"
     """Name the class registers under: set it on a subclass (the base class is ``'http'``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        name = cls.__dict__.get("runner_name")
+        name = cls.__dict__.get("endpoint_type")
         if name:
-            _RUNNERS[name] = cls
+            _ENDPOINT_TYPES[name] = cls
 
     def __init__(self, name: str, config: EndpointConfig) -> None:
         self.name = name
@@ -147,7 +147,7 @@ class BaseAPIRunner:
 
     # ---- hooks a subclass may override -------------------------------------------------
 
-    def build_request(self, item: DatasetItem) -> RequestSpec:
+    def build_request(self, item: DatasetItem) -> EndpointRequest:
         """The request for ``item``: the body template rendered with the item's fields."""
         cfg = self.config
         try:
@@ -160,8 +160,8 @@ class BaseAPIRunner:
         if cfg.method == "GET":
             if rendered is not None and not isinstance(rendered, dict):
                 raise ConfigurationError(f"endpoint '{self.name}': a GET body_template must be a mapping of parameters")
-            return RequestSpec(method=cfg.method, url=cfg.api_url, headers=dict(cfg.headers), params=rendered)
-        return RequestSpec(method=cfg.method, url=cfg.api_url, headers=dict(cfg.headers), json_body=rendered)
+            return EndpointRequest(method=cfg.method, url=cfg.api_url, headers=dict(cfg.headers), params=rendered)
+        return EndpointRequest(method=cfg.method, url=cfg.api_url, headers=dict(cfg.headers), json_body=rendered)
 
     async def auth_headers(self, client: httpx.AsyncClient) -> dict[str, str]:
         """Headers carrying the credential; called before every attempt."""
@@ -169,7 +169,7 @@ class BaseAPIRunner:
             return {}
         return {self.config.api_key_header: f"{self.config.api_key_prefix}{self._api_key}"}
 
-    def parse_response(self, data: Any, item: DatasetItem) -> APIAnswer:
+    def parse_response(self, data: Any, item: DatasetItem) -> EndpointAnswer:
         """Read the answer, contexts, tool calls and extra keys out of the JSON answer."""
         cfg = self.config
         answer = resolve(data, cfg.response_path)
@@ -178,7 +178,7 @@ class BaseAPIRunner:
         optional = {"retrieved_content": cfg.retrieved_content_path, "tools_called": cfg.tools_called_path}
         found = {key: _optional(data, path) for key, path in optional.items()}
         extra = {key: _optional(data, path) for key, path in cfg.extra_paths.items()}
-        return APIAnswer(
+        return EndpointAnswer(
             response=answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False),
             retrieved_content=_as_list(found["retrieved_content"]),
             tools_called=_as_list(found["tools_called"]),
@@ -200,7 +200,7 @@ class BaseAPIRunner:
         cfg = self.config
         return {
             "endpoint": self.name,
-            "runner": cfg.runner,
+            "type": cfg.type,
             "url": redact(cfg.api_url),
             "method": cfg.method,
             "body_template": redact_value(cfg.body_template),
@@ -262,7 +262,7 @@ class BaseAPIRunner:
             state = self._states[loop] = _LoopState(httpx.AsyncClient(timeout=timeout, limits=limits), limiter)
         return state
 
-    async def _attempt(self, state: _LoopState, spec: RequestSpec, item: DatasetItem, number: int) -> _Reply:
+    async def _attempt(self, state: _LoopState, spec: EndpointRequest, item: DatasetItem, number: int) -> _Reply:
         if state.limiter is not None:
             await state.limiter.acquire()
         tracer = get_tracer()
@@ -291,7 +291,7 @@ class BaseAPIRunner:
         return reply
 
     async def _exchange(
-        self, client: httpx.AsyncClient, spec: RequestSpec, item: DatasetItem, span: Span | None
+        self, client: httpx.AsyncClient, spec: EndpointRequest, item: DatasetItem, span: Span | None
     ) -> _Reply:
         """One request and its answer, with httpx's failures translated into EndpointError."""
         import httpx
@@ -316,7 +316,7 @@ class BaseAPIRunner:
             ) from None
 
     async def _send(
-        self, client: httpx.AsyncClient, spec: RequestSpec, headers: dict[str, str], item: DatasetItem
+        self, client: httpx.AsyncClient, spec: EndpointRequest, headers: dict[str, str], item: DatasetItem
     ) -> _Reply:
         started = time.perf_counter()
         response = await client.request(spec.method, spec.url, headers=headers, json=spec.json_body, params=spec.params)
@@ -336,7 +336,7 @@ class BaseAPIRunner:
         return _Reply(answer, response.status_code, request_id, latency)
 
     async def _send_stream(
-        self, client: httpx.AsyncClient, spec: RequestSpec, headers: dict[str, str], item: DatasetItem
+        self, client: httpx.AsyncClient, spec: EndpointRequest, headers: dict[str, str], item: DatasetItem
     ) -> _Reply:
         started = time.perf_counter()
         headers = {**headers, "Accept": "text/event-stream"}
@@ -354,7 +354,9 @@ class BaseAPIRunner:
                 started=started,
                 fail=self._stream_failure(item, response.status_code, request_id),
             )
-        return _Reply(APIAnswer(response=text), response.status_code, request_id, time.perf_counter() - started, first)
+        return _Reply(
+            EndpointAnswer(response=text), response.status_code, request_id, time.perf_counter() - started, first
+        )
 
     def _stream_failure(self, item: DatasetItem, status: int, request_id: str | None) -> Fail:
         def fail(problem: str, detail: str, retryable: bool) -> EndpointError:
@@ -369,7 +371,7 @@ class BaseAPIRunner:
 
         return fail
 
-    def _parse(self, data: Any, item: DatasetItem, status: int, request_id: str | None) -> APIAnswer:
+    def _parse(self, data: Any, item: DatasetItem, status: int, request_id: str | None) -> EndpointAnswer:
         try:
             return self.parse_response(data, item)
         except PathError as exc:
@@ -434,17 +436,17 @@ class BaseAPIRunner:
         return log
 
 
-_RUNNERS["http"] = BaseAPIRunner
+_ENDPOINT_TYPES["http"] = Endpoint
 
 
-def runner_class(name: str) -> type[BaseAPIRunner]:
-    """The registered runner class called ``name``."""
+def endpoint_class(name: str) -> type[Endpoint]:
+    """The registered Endpoint subclass whose ``endpoint_type`` is ``name``."""
     try:
-        return _RUNNERS[name]
+        return _ENDPOINT_TYPES[name]
     except KeyError:
         raise ConfigurationError(
-            f"unknown API runner '{name}'; registered: {', '.join(sorted(_RUNNERS))} "
-            "(subclass BaseAPIRunner with runner_name set to register one)"
+            f"unknown endpoint type '{name}'; registered: {', '.join(sorted(_ENDPOINT_TYPES))} "
+            "(subclass Endpoint with endpoint_type set to register one)"
         ) from None
 
 

@@ -1,4 +1,4 @@
-"""Configuration of the API runner's endpoints (pydantic models, loadable from YAML)."""
+"""Configuration of one HTTP endpoint (a pydantic model, loadable from YAML)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from axionlike._retry import RetryPolicy
-from axionlike.runners._api_presets import preset_defaults
+from axionlike.endpoints._presets import preset_defaults
 
 ENDPOINT_RETRY = RetryPolicy(max_attempts=4, initial_wait=0.5, max_wait=20.0, jitter=0.5, max_retry_after=60.0)
 """Retries of an endpoint call unless its config says otherwise (YAML: ``retry: {attempts: 4, ...}``)."""
@@ -34,8 +34,8 @@ class EndpointConfig(BaseModel):
 
     api_url: str
     """Full URL of the endpoint."""
-    runner: str = "http"
-    """Registered name of the runner class (a ``BaseAPIRunner`` subclass) that calls it."""
+    type: str = "http"
+    """Registered ``endpoint_type`` of the ``Endpoint`` subclass that calls it (``'http'``: the base class)."""
     preset: Literal["simple", "openai_chat"] | None = "simple"
     """Defaults for the request body and response paths; ``None`` for none."""
     method: Literal["GET", "POST", "PUT", "PATCH"] = "POST"
@@ -45,7 +45,7 @@ class EndpointConfig(BaseModel):
     api_key: SecretStr | None = None
     """The API key itself. Prefer ``api_key_env``."""
     api_key_env: str | None = None
-    """Name of the environment variable holding the API key (read when the runner is built)."""
+    """Name of the environment variable holding the API key (read when the endpoint is built)."""
     api_key_header: str = "Authorization"
     """Header that carries the key."""
     api_key_prefix: str = "Bearer "
