@@ -34,7 +34,7 @@ async def eval_async(n, text):
 def run(directory: Path, experiment: str, which: str, check: bool = True) -> float:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     command += ["-p", "axionlike.integrations.pytest_plugin", "eval_bench.py", "-k", which]
-    command += ["--experiment", experiment, "--concurrency", "16"]
+    command += ["--experiment", experiment, "--max-concurrent", "16"]
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     started = time.perf_counter()
     subprocess.run(command, cwd=directory, env=env, check=check, capture_output=True)

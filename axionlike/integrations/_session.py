@@ -46,7 +46,7 @@ class EvaluationOptions(BaseModel):
     """Name of the run; started again with the same name, a run resumes."""
     results_dir: Path = Path(".axionlike")
     """Directory holding one sub-directory per experiment."""
-    concurrency: int = Field(default=10, ge=1)
+    max_concurrent: int = Field(default=10, ge=1)
     """Rows evaluated at once (async functions on the loop, sync ones in threads)."""
     samples: int | None = Field(default=None, ge=1)
     """Evaluate only the first N rows."""
@@ -171,7 +171,7 @@ def run_evaluation(
             evaluation_inputs=[row for _, row in todo],
             scoring_metrics=[RowScorer(spec, fixtures)],
             evaluation_name=name,
-            max_concurrent=options.concurrency,
+            max_concurrent=options.max_concurrent,
             run_id=header.run_id,
             show_progress=False,
         )

@@ -5,7 +5,7 @@ An evaluation is one pytest item; its rows run through the axionlike engine. Oth
 tests in the session are left alone.
 
 Options: ``--experiment NAME`` (started again with the same name, a run resumes),
-``--results-dir DIR`` (default ``.axionlike`` in the rootdir), ``--concurrency N``, ``--samples N``,
+``--results-dir DIR`` (default ``.axionlike`` in the rootdir), ``--max-concurrent N``, ``--samples N``,
 ``--retry-errors``, ``--min-score X`` (fail an evaluation whose mean score is under X).
 """
 
@@ -32,17 +32,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=".axionlike",
         help="where runs are stored, relative to the rootdir (default: .axionlike)",
     )
-    group.addoption("--concurrency", type=int, default=10, help="rows evaluated at once (default: 10)")
+    group.addoption("--max-concurrent", type=int, default=10, help="rows evaluated at once (default: 10)")
     group.addoption("--samples", type=int, default=None, help="evaluate only the first N rows")
     group.addoption("--retry-errors", action="store_true", help="on resume, run again the rows that errored")
     group.addoption("--min-score", type=float, default=None, help="fail an evaluation whose mean score is under X")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for option in ("concurrency", "samples"):
+    for option in ("max_concurrent", "samples"):
         value = config.getoption(option)
         if value is not None and value < 1:
-            raise pytest.UsageError(f"--{option} must be at least 1; got {value}")
+            raise pytest.UsageError(f"--{option.replace('_', '-')} must be at least 1; got {value}")
     config.stash[_OUTCOMES] = []
     config.addinivalue_line("markers", "axionlike_evaluation: an @foreach evaluation (set by axionlike)")
 
@@ -56,7 +56,7 @@ def _options(config: pytest.Config) -> Any:
             "experiment": config.getoption("experiment"),
             # relative to the rootdir, like .pytest_cache: the same place from any working directory
             "results_dir": config.rootpath / config.getoption("results_dir"),
-            "concurrency": config.getoption("concurrency"),
+            "max_concurrent": config.getoption("max_concurrent"),
             "samples": config.getoption("samples"),
             "retry_errors": config.getoption("retry_errors"),
         }

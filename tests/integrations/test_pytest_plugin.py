@@ -100,7 +100,7 @@ async def eval_named(question, answer, log_path):
 
 def test_async_evaluation_runs_rows_concurrently_with_named_scores(pytester, evals, stored):
     pytester.makepyfile(test_async=ASYNC_EVAL)
-    result = evals("--experiment", "a1", "--concurrency", "4", "--basetemp", str(pytester.path / "base"))
+    result = evals("--experiment", "a1", "--max-concurrent", "4", "--basetemp", str(pytester.path / "base"))
     result.assert_outcomes(passed=1)
     in_flight = int((pytester.path / "base" / "max_in_flight.txt").read_text())
     assert 1 < in_flight <= 4
@@ -117,7 +117,7 @@ def test_async_evaluation_runs_rows_concurrently_with_named_scores(pytester, eva
     assert {s.source for r in named.results for s in r.scores} == {"pytest"}
 
 
-def test_sync_rows_run_in_as_many_threads_as_the_concurrency(pytester, evals, stored):
+def test_sync_rows_run_in_as_many_threads_as_max_concurrent(pytester, evals, stored):
     pytester.makepyfile(
         test_threads="""
 import threading
@@ -132,7 +132,7 @@ def eval_barrier(n):
     return threading.current_thread() is not threading.main_thread()
 """
     )
-    evals("--experiment", "t1", "--concurrency", "8").assert_outcomes(passed=1)
+    evals("--experiment", "t1", "--max-concurrent", "8").assert_outcomes(passed=1)
     summary = stored("t1", "test_threads.eval_barrier").summary["eval_barrier"]
     assert (summary.count, summary.mean, summary.errors) == (8, 1.0, 0)
 
@@ -356,4 +356,4 @@ def eval_missing(x):
     assert stored("p1", "test_more.eval_param-small").summary["eval_param"].mean == pytest.approx(0.04)
     assert stored("p1", "test_more.eval_param-large").summary["eval_param"].mean == pytest.approx(0.4)
     assert stored("p1", "test_more.TestGroup-eval_in_class").summary["eval_in_class"].mean == 0.5
-    assert evals("--concurrency", "0").ret == pytest.ExitCode.USAGE_ERROR
+    assert evals("--max-concurrent", "0").ret == pytest.ExitCode.USAGE_ERROR

@@ -38,7 +38,7 @@ def _pytest(workdir: Path, results_dir: Path, experiment: str, calls: Path) -> s
     # only this plugin: other installed plugins (DeepEval's, ...) can take half a minute to load
     command = [sys.executable, "-m", "pytest", "eval_slow.py", "-q", "-p", "no:cacheprovider"]
     command += ["-p", "axionlike.integrations.pytest_plugin"]
-    command += ["--experiment", experiment, "--results-dir", str(results_dir), "--concurrency", "2"]
+    command += ["--experiment", experiment, "--results-dir", str(results_dir), "--max-concurrent", "2"]
     # the subprocess imports the same axionlike as this test process
     source_root = str(Path(axionlike.__file__).parents[1])
     pythonpath = os.pathsep.join(filter(None, [source_root, os.environ.get("PYTHONPATH")]))
