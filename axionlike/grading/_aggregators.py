@@ -169,9 +169,7 @@ class CallableAggregator(Aggregator):
     fn: Callable[[dict[str, float]], Any] = Field(exclude=True)
 
     def combine(self, scores: dict[str, float]) -> MetricResult:
-        from axionlike.runners._executors._native import to_metric_result
-
-        return to_metric_result(self.fn(dict(scores)), self.name)
+        return MetricResult.from_value(self.fn(dict(scores)), f"aggregator '{self.name}'")
 
 
 def as_aggregator(value: Any) -> Aggregator:

@@ -22,7 +22,7 @@ from axionlike.dataset import DatasetItem
 from axionlike.grading._mapping import Mapper, apply_mapper
 from axionlike.metrics import MetricResult
 from axionlike.runners._executors import MetricDescription, MetricExecutor, register_executor, route
-from axionlike.runners._executors._native import FunctionExecutor, to_metric_result
+from axionlike.runners._executors._native import FunctionExecutor
 
 SAMPLE_FIELD = "grading_sample"
 LABEL_FIELD = "grading_label"
@@ -119,7 +119,7 @@ class BoundGrader:
         kwargs = apply_mapper(item.get(SAMPLE_FIELD), self.mapper, label=label, grader=self.name)
         if self.executor is None:
             fn = getattr(self.grader, "aevaluate", None) or self.grader
-            return to_metric_result(await invoke(fn, **kwargs), self.name)
+            return MetricResult.from_value(await invoke(fn, **kwargs), f"grader '{self.name}'")
         assert self.inner is not None
         try:
             metric_item = DatasetItem.model_validate({**kwargs, "id": item.id})

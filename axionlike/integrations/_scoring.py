@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import statistics
 from typing import Any
 
@@ -20,34 +18,27 @@ SOURCE = "pytest"
 
 
 def _one_score(evaluation: str, name: str, value: Any, threshold: float | None) -> MetricScore:
+    """One named score of a row: a MetricScore as it is, anything else read by ``MetricResult.from_value``."""
     if isinstance(value, MetricScore):
         if value.score is None or value.status != "scored":
             raise MetricError(f"evaluation '{evaluation}' returned a MetricScore '{name}' without a score")
         score = value.model_copy(update={"name": name, "source": SOURCE})
-    elif isinstance(value, MetricResult):
+    else:
+        producer = f"evaluation '{evaluation}'" + (f" (score '{name}')" if name != evaluation else "")
+        result = MetricResult.from_value(value, producer)
         score = MetricScore(
             name=name,
-            score=value.score,
-            explanation=value.explanation,
-            usage=value.usage,
-            metadata=dict(value.metadata),
+            score=result.score,
+            passed=value if isinstance(value, bool) else None,
+            explanation=result.explanation,
+            usage=result.usage,
+            metadata=dict(result.metadata),
             source=SOURCE,
         )
-    elif isinstance(value, bool):
-        return MetricScore(name=name, score=float(value), passed=value, source=SOURCE)
-    elif isinstance(value, numbers.Real):
-        score = MetricScore(name=name, score=float(value), source=SOURCE)
-    else:
-        raise MetricError(
-            f"evaluation '{evaluation}' returned {type(value).__name__} {value!r:.60}"
-            + (f" for score '{name}'" if name != evaluation else "")
-            + "; expected a number, a bool, a MetricResult, a MetricScore or a dict of named scores"
-        )
-    assert score.score is not None
-    if not math.isfinite(score.score):
-        raise MetricError(f"evaluation '{evaluation}' returned a non-finite score for '{name}' ({score.score})")
     if score.passed is None and threshold is not None:
-        score = score.model_copy(update={"passed": score.score >= threshold, "threshold": threshold})
+        score = score.model_copy(
+            update={"passed": score.score is not None and score.score >= threshold, "threshold": threshold}
+        )
     return score
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from axionlike._exceptions import MetricError, UnknownMetricError
 from axionlike._naming import snake_case
 from axionlike.dataset import DatasetItem
 from axionlike.results import Usage
@@ -29,6 +32,45 @@ class MetricResult(BaseModel):
     usage: Usage | None = None
     """Tokens and cost of the LLM calls made for this score."""
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_value(cls, value: Any, producer: str) -> MetricResult:
+        """What a metric, grader, aggregator or scoring function returned, as a MetricResult.
+
+        The one reading of returned values, whoever returned them: a MetricResult; a
+        number or bool; a mapping with ``score`` (and ``explanation`` or ``reason``, and
+        ``metadata``; other keys become metadata); or an object with ``.score`` (and
+        ``.explanation`` or ``.reason``, and ``.metadata``), such as Axion's and
+        OpenJudge's result objects. Anything else, or a score that is not a finite number,
+        raises MetricError naming ``producer`` (``"metric 'exact_match'"``).
+        """
+        if isinstance(value, Mapping):
+            if "score" not in value:
+                raise MetricError(f"{producer} returned a mapping without 'score' (keys: {', '.join(map(str, value))})")
+            rest = {k: v for k, v in value.items() if k not in ("score", "reason", "explanation", "metadata")}
+            score, explanation = value["score"], value.get("explanation", value.get("reason"))
+            metadata = {**rest, **(value.get("metadata") or {})}
+        elif isinstance(value, MetricResult):
+            score, explanation, metadata = value.score, value.explanation, value.metadata
+        elif isinstance(value, (bool, int, float)):
+            score, explanation, metadata = value, None, {}
+        elif hasattr(value, "score"):
+            explanation = getattr(value, "explanation", None)
+            if explanation is None:
+                explanation = getattr(value, "reason", None)
+            score, metadata = value.score, dict(getattr(value, "metadata", None) or {})
+        else:
+            raise MetricError(
+                f"{producer} returned {type(value).__name__} {value!r:.60}; expected a number, a bool, a "
+                "MetricResult, a mapping with 'score' or an object with a .score"
+            )
+        if not isinstance(score, (bool, int, float)):
+            raise MetricError(f"{producer} returned a score of type {type(score).__name__} ({score!r:.60})")
+        if not math.isfinite(score):
+            raise MetricError(f"{producer} returned a non-finite score ({score})")
+        if isinstance(value, MetricResult):
+            return value
+        return cls(score=float(score), explanation=None if explanation is None else str(explanation), metadata=metadata)
 
 
 class BaseMetric(BaseModel):
@@ -108,8 +150,6 @@ class BaseMetric(BaseModel):
 
 def metric_from_name(name: str, **parameters: Any) -> BaseMetric:
     """Build a registered native metric from its snake_case (or class) name."""
-    from axionlike._exceptions import UnknownMetricError
-
     cls = _REGISTRY.get(name) or _REGISTRY.get(snake_case(name))
     if cls is None:
         known = ", ".join(sorted(_REGISTRY))

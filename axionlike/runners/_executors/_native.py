@@ -2,51 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from typing import Any
 
-from axionlike._exceptions import MetricError
 from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import BaseMetric, MetricResult
 from axionlike.runners._executors._base import MetricDescription
-
-
-def to_metric_result(value: Any, metric_name: str) -> MetricResult:
-    """What a metric, grader or scoring function returned, as a MetricResult.
-
-    Accepts a MetricResult, a number or bool, a mapping with ``score`` (and optionally
-    ``reason``/``explanation`` and ``metadata``; other keys become metadata), or an object
-    with ``.score`` (and ``.reason``). Anything else, or a non-finite score, is an error.
-    """
-    if isinstance(value, Mapping):
-        if "score" not in value:
-            raise MetricError(
-                f"metric '{metric_name}' returned a mapping without 'score' (keys: {', '.join(map(str, value))})"
-            )
-        rest = {k: v for k, v in value.items() if k not in ("score", "reason", "explanation", "metadata")}
-        value = MetricResult(
-            score=value["score"],
-            explanation=value.get("reason", value.get("explanation")),
-            metadata={**rest, **(value.get("metadata") or {})},
-        )
-    elif not isinstance(value, (MetricResult, bool, int, float)) and hasattr(value, "score"):
-        value = MetricResult(
-            score=value.score,
-            explanation=getattr(value, "reason", None),
-            metadata=dict(getattr(value, "metadata", None) or {}),
-        )
-    if isinstance(value, (bool, int, float)):
-        value = MetricResult(score=float(value))
-    if not isinstance(value, MetricResult):
-        raise MetricError(
-            f"metric '{metric_name}' returned {type(value).__name__} {value!r:.60}; "
-            "expected a number, a bool or a MetricResult"
-        )
-    if not math.isfinite(value.score):
-        raise MetricError(f"metric '{metric_name}' returned a non-finite score ({value.score})")
-    return value
 
 
 class NativeExecutor:
@@ -69,7 +30,7 @@ class NativeExecutor:
         )
 
     async def execute(self, metric: BaseMetric, item: DatasetItem) -> MetricResult:
-        return to_metric_result(await metric.execute(item), metric.name)
+        return MetricResult.from_value(await metric.execute(item), f"metric '{metric.name}'")
 
 
 class FunctionExecutor:
@@ -95,4 +56,4 @@ class FunctionExecutor:
 
     async def execute(self, metric: Any, item: DatasetItem) -> MetricResult:
         name = getattr(metric, "__name__", type(metric).__name__)
-        return to_metric_result(await invoke(metric, item), name)
+        return MetricResult.from_value(await invoke(metric, item), f"metric '{name}'")
