@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -27,6 +28,10 @@ ITEM_FIELDS = (
 
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _no_value(value: Any) -> bool:
+    return value is None or (isinstance(value, (list, dict)) and not value)
 
 
 def content_id(content: dict[str, Any]) -> str:
@@ -100,6 +105,14 @@ class DatasetItem(BaseModel):
         if field in type(self).model_fields:
             return getattr(self, field)
         return (self.model_extra or {}).get(field, default)
+
+    def missing(self, fields: Iterable[str]) -> list[str]:
+        """The names among ``fields`` that have no value here: absent, ``None``, or an empty list or dict.
+
+        The one rule of "this value is absent", wherever a metric, grader or evaluation
+        requires fields (an empty string is a value: an empty answer is still an answer).
+        """
+        return [f for f in fields if _no_value(self.get(f))]
 
     def fields(self) -> dict[str, Any]:
         """All fields, named and extra, as a plain dict."""

@@ -126,7 +126,7 @@ class BoundGrader:
         except ValidationError as exc:
             fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
             raise MappingError(f"{label}: grader '{self.name}' got invalid item fields ({fields}): {exc}") from None
-        missing = [f for f in self.inner.required_fields if metric_item.get(f) in (None, [], {})]
+        missing = metric_item.missing(self.inner.required_fields)
         if missing:
             raise MissingFieldsError(self.name, missing, label)
         result = await self.executor.execute(self.grader, metric_item)

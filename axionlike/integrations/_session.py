@@ -66,12 +66,6 @@ class EvaluationOutcome:
     """Rows taken from the journal of an earlier session."""
 
 
-def _has_field(item: DatasetItem, name: str) -> bool:
-    if name in (item.model_extra or {}):
-        return True
-    return name in DatasetItem.model_fields and item.get(name) is not None
-
-
 def _row(row: Any, index: int, fields: tuple[str, ...]) -> Row:
     try:
         if isinstance(row, (tuple, list)):
@@ -105,7 +99,7 @@ def load_rows(spec: EvaluationSpec, samples: int | None) -> list[Row]:
 
 def _checked(item: DatasetItem, index: int, fields: tuple[str, ...]) -> Row:
     """The item, or why it cannot be evaluated: a field it lacks, a value JSON cannot store."""
-    missing = [f for f in fields if not _has_field(item, f)]
+    missing = item.missing(fields)
     if missing:
         return InvalidItemError(
             f"row {index} (id {item.id!r}): no value for field {', '.join(missing)} "

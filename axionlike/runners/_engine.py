@@ -40,10 +40,6 @@ _RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durat
 _NO_SPAN = contextlib.nullcontext(Span())
 
 
-def _absent(value: Any) -> bool:
-    return value is None or (isinstance(value, (list, dict)) and not value)
-
-
 @dataclass(eq=False)
 class _InFlight:
     """An admitted item whose metrics are still running."""
@@ -237,7 +233,7 @@ class Engine:
 
     async def _score(self, bound: BoundMetric, item: DatasetItem) -> MetricScore:
         desc = bound.description
-        missing = [f for f in desc.required_fields if _absent(item.get(f))]
+        missing = item.missing(desc.required_fields)
         if missing:
             return self._missing(bound, item, missing)
         key = self.cache.score_key(bound, item)

@@ -90,3 +90,15 @@ def test_items_are_immutable_and_merged_copies_keep_the_id():
     merged = item.merged({"actual_output": "a", "extra_key": 1})
     assert merged.id == "i" and merged.actual_output == "a" and merged.get("extra_key") == 1
     assert item.actual_output is None
+
+
+def test_missing_fields_follow_one_rule():
+    item = DatasetItem(query="q", actual_output="", retrieved_content=[], tools_called=[{}], extra=None, other={})
+    assert item.missing(["query", "actual_output", "tools_called"]) == []
+    assert item.missing(["expected_output", "retrieved_content", "extra", "other", "never_given"]) == [
+        "expected_output",
+        "retrieved_content",
+        "extra",
+        "other",
+        "never_given",
+    ]

@@ -237,7 +237,7 @@ def eval_from_path(query, expected_output):
 def eval_from_dataset(query):
     return 1.0
 
-@foreach("a,b", [(1, 2), (1, 2, 3), {"a": 1}, (object(), 2)])
+@foreach("a,b", [(1, 2), (1, 2, 3), {"a": 1}, (object(), 2), {"a": 1, "b": None}, {"a": 1, "b": []}])
 def eval_invalid_rows(a, b):
     return 1.0
 """
@@ -257,7 +257,10 @@ def eval_invalid_rows(a, b):
     assert invalid.results[3].error.message.endswith(
         "field 'a' (object) cannot be stored as JSON; give rows strings, numbers, bools, lists or dicts"
     )
-    assert invalid.metadata["counts"]["invalid_rows"] == 3
+    for row in (4, 5):  # the same "no value" rule as metrics' required fields
+        assert f"row {row}" in invalid.results[row].error.message
+        assert "no value for field b" in invalid.results[row].error.message
+    assert invalid.metadata["counts"]["invalid_rows"] == 5
 
 
 def test_runs_list_and_show(pytester, evals, capsys):
