@@ -5,7 +5,7 @@ functions called with mapped keyword arguments; aggregators combine them per sam
 also work in ``evaluation_runner(..., aggregators=[...])``.
 """
 
-from axionlike.grading._aggregators import (
+from axionlike.aggregators import (
     Aggregator,
     CallableAggregator,
     MaxAggregator,

@@ -7,8 +7,8 @@ from typing import Any
 
 from axionlike._exceptions import ConfigurationError, DatasetError
 from axionlike._sync import run_sync
+from axionlike.aggregators import Aggregator, bind_aggregators
 from axionlike.dataset import DatasetItem
-from axionlike.grading._aggregators import Aggregator, bind_aggregators
 from axionlike.grading._graders import LABEL_FIELD, SAMPLE_FIELD, BoundGrader
 from axionlike.grading._results import GraderResult, sample_entries
 from axionlike.runners import EvaluationConfig, EvaluationRunner

@@ -24,6 +24,7 @@ from typing import Any
 from axionlike._digest import digest
 from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAbortedError, MissingFieldsError
 from axionlike._invoke import run_threads
+from axionlike.aggregators import Aggregator, bind_aggregators
 from axionlike.cache import RunCache
 from axionlike.dataset import Dataset, DatasetItem
 from axionlike.llm import collect_usage, use_prompt_caching
@@ -78,11 +79,7 @@ class Engine:
                 f"evaluation_metadata uses reserved keys {clashes}; rename them "
                 f"(reserved: {', '.join(_RESERVED_METADATA)})"
             )
-        self.aggregators: list[Any] = []
-        if config.aggregators:
-            from axionlike.grading._aggregators import bind_aggregators
-
-            self.aggregators = bind_aggregators(config.aggregators, [m.name for m in self.metrics])
+        self.aggregators: list[Aggregator] = bind_aggregators(config.aggregators, [m.name for m in self.metrics])
         self._running = False
 
     async def run(self) -> EvaluationResult:
@@ -189,9 +186,8 @@ class Engine:
             task_cached=state.task_cached,
         )
         if self.aggregators:
-            from axionlike.grading._aggregators import aggregate_item
-
-            result.aggregates = aggregate_item(self.aggregators, scores)
+            by_name = {s.name: s for s in scores}
+            result.aggregates = [aggregator.aggregate(by_name) for aggregator in self.aggregators]
         self._finish_item(result)
 
     def _finish_item(self, result: TestResult) -> None:

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from axionlike._exceptions import ConfigurationError
+from axionlike.aggregators import bind_aggregators
 from axionlike.dataset import DatasetItem
 from axionlike.grading import (
     CallableAggregator,
@@ -17,11 +18,16 @@ from axionlike.grading import (
     MinAggregator,
     WeightedSumAggregator,
 )
-from axionlike.grading._aggregators import aggregate_item, bind_aggregators
 from axionlike.metrics import ExactMatch, LevenshteinSimilarity
 from axionlike.results import ErrorInfo, MetricScore
 from axionlike.results._terminal import print_summary
 from axionlike.runners import evaluation_runner
+
+
+def aggregate_item(aggregators, scores):
+    """What the engine does per item: every aggregator over the item's scores by name."""
+    by_name = {s.name: s for s in scores}
+    return [aggregator.aggregate(by_name) for aggregator in aggregators]
 
 
 def scored(name, value):

@@ -1,7 +1,7 @@
 """Aggregators: combine one item's scores into one score under the aggregator's own name.
 
-The engine calls ``aggregate_item`` per item when ``aggregators`` is configured, so the
-same aggregators serve ``evaluation_runner``, ``GradingRunner`` and the reward adapter.
+The engine calls ``aggregate`` per item and aggregator when ``aggregators`` is configured,
+so the same aggregators serve ``evaluation_runner``, ``GradingRunner`` and the reward adapter.
 Only scores that succeeded are combined; an item on which every input failed gets an
 error entry, never 0, and a partial failure says which inputs were left out.
 """
@@ -219,9 +219,3 @@ def bind_aggregators(aggregators: Any, metric_names: list[str]) -> list[Aggregat
                 f"this run; names: {', '.join(metric_names)}"
             )
     return bound
-
-
-def aggregate_item(aggregators: list[Aggregator], scores: list[MetricScore]) -> list[MetricScore]:
-    """One aggregate score (or error entry) per aggregator for one item's scores."""
-    by_name = {s.name: s for s in scores}
-    return [agg.aggregate(by_name) for agg in aggregators]
