@@ -9,16 +9,13 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from axionlike.cache._config import CacheConfig
 from axionlike.cache._keys import metric_key, task_key
 from axionlike.cache._stores import CacheStore, DiskStore, default_memory_store
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import MetricResult
-
-if TYPE_CHECKING:
-    from axionlike.runners._config import CacheConfig
-    from axionlike.runners._executors import BoundMetric
 
 logger = logging.getLogger("axionlike.cache")
 
@@ -86,12 +83,14 @@ class RunCache:
         """The key of the task's output for ``item``; None when task outputs are not cached."""
         return task_key(identity_digest, item) if self.store is not None and self.cache_task else None
 
-    def score_key(self, bound: BoundMetric, item: DatasetItem) -> str | None:
-        """The key of ``bound``'s score on ``item`` (the fields it reads); None without a cache."""
+    def score_key(self, identity_digest: str, fields: tuple[str, ...], item: DatasetItem) -> str | None:
+        """The key of a metric's score on ``item``: its identity digest and the ``fields`` it reads.
+
+        ``None`` without a cache.
+        """
         if self.store is None:
             return None
-        desc = bound.description
-        return metric_key(bound.identity_digest, desc.required_fields + desc.optional_fields, item)
+        return metric_key(identity_digest, fields, item)
 
     def get_task(self, key: str | None) -> dict[str, Any] | None:
         if key is None or not self.read:

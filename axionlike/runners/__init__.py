@@ -5,8 +5,9 @@
 ``axionlike.endpoints``) is importable here too, as the Axion API shows it.
 """
 
+from axionlike.cache import CacheConfig
 from axionlike.endpoints import APIRunner
-from axionlike.runners._config import CacheConfig, ErrorConfig, EvaluationConfig
+from axionlike.runners._config import ErrorConfig, EvaluationConfig
 from axionlike.runners._runner import EvaluationRunner, evaluation_runner
 
 __all__ = [

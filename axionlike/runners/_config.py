@@ -1,11 +1,12 @@
-"""Configuration of an evaluation run: EvaluationConfig, CacheConfig, ErrorConfig."""
+"""Configuration of an evaluation run: EvaluationConfig and ErrorConfig (CacheConfig lives with the cache)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from axionlike.cache import CacheConfig
 
 
 class ErrorConfig(BaseModel):
@@ -18,25 +19,6 @@ class ErrorConfig(BaseModel):
     fail_fast: bool = False
     """Stop at the first task or metric error and raise ``EvaluationAbortedError``
     carrying the partial result. By default errors are recorded and the run goes on."""
-
-
-class CacheConfig(BaseModel):
-    """Caching of task outputs and metric scores (see the caching docs)."""
-
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-
-    use_cache: bool = True
-    """Read entries from the cache."""
-    write_cache: bool = True
-    """Write new entries to the cache."""
-    cache_task: bool = True
-    """Cache task outputs too, not only metric scores."""
-    cache_type: Literal["memory", "disk"] = "memory"
-    """``'memory'``: shared by the runs of this process. ``'disk'``: diskcache in ``cache_dir``."""
-    cache_dir: Path = Path(".axionlike/cache")
-    """Directory of the disk cache."""
-    store: Any = None
-    """A ``CacheStore`` to use instead of the one ``cache_type`` names."""
 
 
 class EvaluationConfig(BaseModel):

@@ -232,7 +232,7 @@ class Engine:
         missing = item.missing(desc.required_fields)
         if missing:
             return self._missing(bound, item, missing)
-        key = self.cache.score_key(bound, item)
+        key = self.cache.score_key(bound.identity_digest, bound.reads, item)
         cached = self.cache.get_score(key, desc.name)
         if cached is not None:
             return self._scored(bound, cached, latency=None, cached=True)

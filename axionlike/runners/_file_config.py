@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from axionlike._exceptions import ConfigurationError
+from axionlike.cache import CacheConfig
 from axionlike.metrics import metric_from_name
-from axionlike.runners._config import CacheConfig, ErrorConfig, EvaluationConfig
+from axionlike.runners._config import ErrorConfig, EvaluationConfig
 
 _FILE_ONLY_KEYS = {"dataset", "metrics", "output", "cache", "errors"}
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from axionlike._sync import run_sync
+from axionlike.cache import CacheConfig
 from axionlike.results import EvaluationResult
-from axionlike.runners._config import CacheConfig, ErrorConfig, EvaluationConfig
+from axionlike.runners._config import ErrorConfig, EvaluationConfig
 from axionlike.runners._engine import Engine
 
 

@@ -46,6 +46,11 @@ class BoundMetric:
     def name(self) -> str:
         return self.description.name
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The item fields the metric reads: they, with its identity, key its cache entries."""
+        return self.description.required_fields + self.description.optional_fields
+
     @functools.cached_property
     def identity_digest(self) -> str:
         """Digest of the metric's identity, computed once per run for its cache keys."""
