@@ -3,8 +3,9 @@
 A grader is an axionlike / Ragas / DeepEval metric (routed to its own executor through
 ``route``), an object with an ``aevaluate(**kwargs)`` method, or a plain sync/async
 function called with the mapped keyword arguments. Each sample travels through the
-engine inside a DatasetItem (field ``grading_sample``), and ``GraderExecutor`` maps it
-per grader, so different graders can read different parts of the same sample.
+engine inside a DatasetItem (field ``grading_sample``), and each ``BoundGrader`` (a
+``Scorer``) maps it for its grader, so different graders can read different parts of
+the same sample.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.grading._mapping import Mapper, apply_mapper
 from axionlike.metrics import MetricResult
-from axionlike.runners._executors import MetricDescription, MetricExecutor, register_executor, route
-from axionlike.runners._executors._native import FunctionExecutor
+from axionlike.runners import MetricDescription, MetricExecutor, Scorer, route
 
 SAMPLE_FIELD = "grading_sample"
 LABEL_FIELD = "grading_label"
@@ -77,8 +77,8 @@ def _qualname(obj: Any) -> str:
 
 
 @dataclass(frozen=True)
-class BoundGrader:
-    """One named grader of a GradingRunner, ready for the engine."""
+class BoundGrader(Scorer):
+    """One named grader of a GradingRunner with its mapper: a Scorer the engine runs as a metric."""
 
     name: str
     grader: Any
@@ -94,9 +94,10 @@ class BoundGrader:
         if callable(getattr(grader, "aevaluate", None)):
             return cls(name, grader, config.mapper, None, None)
         executor = route(grader)
-        if isinstance(executor, FunctionExecutor):
+        inner = executor.describe(grader)
+        if inner.source == "function":
             return cls(name, grader, config.mapper, None, None)
-        return cls(name, grader, config.mapper, executor, executor.describe(grader))
+        return cls(name, grader, config.mapper, executor, inner)
 
     def describe(self) -> MetricDescription:
         mapper = dict(self.mapper) if isinstance(self.mapper, Mapping) else self.mapper
@@ -112,9 +113,10 @@ class BoundGrader:
             threshold=self.inner.threshold if self.inner else None,
             identity=identity,
             span_name=self.inner.span_name if self.inner else f"{self.name}.execute",
+            source="grader",
         )
 
-    async def grade(self, item: DatasetItem) -> MetricResult:
+    async def score(self, item: DatasetItem) -> MetricResult:
         label = item.get(LABEL_FIELD) or f"item '{item.id}'"
         kwargs = apply_mapper(item.get(SAMPLE_FIELD), self.mapper, label=label, grader=self.name)
         if self.executor is None:
@@ -130,23 +132,5 @@ class BoundGrader:
         if missing:
             raise MissingFieldsError(self.name, missing, label)
         result = await self.executor.execute(self.grader, metric_item)
-        result.metadata.setdefault("grader_source", self.executor.source)
+        result.metadata.setdefault("grader_source", self.inner.source)
         return result
-
-
-class GraderExecutor:
-    """Runs BoundGraders: maps the sample, then calls the grader or its metric executor."""
-
-    source = "grader"
-
-    def accepts(self, metric: Any) -> bool:
-        return isinstance(metric, BoundGrader)
-
-    def describe(self, metric: BoundGrader) -> MetricDescription:
-        return metric.describe()
-
-    async def execute(self, metric: BoundGrader, item: DatasetItem) -> MetricResult:
-        return await metric.grade(item)
-
-
-register_executor(GraderExecutor())

@@ -11,6 +11,7 @@ from axionlike.dataset import DatasetItem
 from axionlike.integrations._foreach import EvaluationSpec
 from axionlike.metrics import MetricResult
 from axionlike.results import MetricScore, TestResult
+from axionlike.runners import MetricDescription, Scorer
 
 #: Key of ``MetricResult.metadata`` carrying the named scores of one row.
 SCORES_KEY = "pytest_scores"
@@ -51,22 +52,32 @@ def named_scores(value: Any, spec: EvaluationSpec) -> list[MetricScore]:
     return [_one_score(spec.name, spec.name, value, spec.threshold)]
 
 
-class RowScorer:
-    """Calls the evaluation function on one row; the engine runs it as a function metric.
+class RowScorer(Scorer):
+    """Calls the evaluation function on one row; the engine runs it as a metric.
 
     Async functions are awaited on the engine's loop; sync ones run in the run's
-    threads (as many as its concurrency). The named scores travel to the face in the
+    threads (``max_concurrent`` of them). The named scores travel to the face in the
     result's metadata and are unfolded by ``unfold``.
     """
 
     def __init__(self, spec: EvaluationSpec, fixtures: dict[str, Any]) -> None:
         self.spec = spec
         self.fixtures = fixtures
-        self.__name__ = spec.name
-        self.__qualname__ = spec.fn.__qualname__
-        self.__module__ = spec.fn.__module__
 
-    async def __call__(self, item: DatasetItem) -> MetricResult:
+    def describe(self) -> MetricDescription:
+        fn = self.spec.fn
+        return MetricDescription(
+            name=self.spec.name,
+            required_fields=(),
+            optional_fields=(),
+            higher_is_better=True,
+            threshold=None,
+            identity={"function": f"{fn.__module__}.{fn.__qualname__}"},
+            span_name=f"{self.spec.name}.execute",
+            source=SOURCE,
+        )
+
+    async def score(self, item: DatasetItem) -> MetricResult:
         kwargs = {name: item.get(name) for name in self.spec.fields} | self.fixtures
         value = await invoke(self.spec.fn, **kwargs)
         scores = named_scores(value, self.spec)

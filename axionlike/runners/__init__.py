@@ -8,6 +8,7 @@
 from axionlike.cache import CacheConfig
 from axionlike.endpoints import APIRunner
 from axionlike.runners._config import ErrorConfig, EvaluationConfig
+from axionlike.runners._executors import MetricDescription, MetricExecutor, Scorer, route
 from axionlike.runners._runner import EvaluationRunner, evaluation_runner
 
 __all__ = [
@@ -16,5 +17,9 @@ __all__ = [
     "ErrorConfig",
     "EvaluationConfig",
     "EvaluationRunner",
+    "MetricDescription",
+    "MetricExecutor",
+    "Scorer",
     "evaluation_runner",
+    "route",
 ]

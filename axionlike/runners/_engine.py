@@ -31,8 +31,8 @@ from axionlike.llm import collect_usage, use_prompt_caching
 from axionlike.metrics import MetricResult
 from axionlike.results import ErrorInfo, EvaluationResult, MetricScore, TestResult, Usage
 from axionlike.results._summary import summarise
+from axionlike.runners._binding import BoundMetric, bind_metrics
 from axionlike.runners._config import EvaluationConfig
-from axionlike.runners._executors import BoundMetric, bind_metrics
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_output, task_identity, task_name
 from axionlike.tracing import Span, get_tracer
@@ -296,7 +296,7 @@ class Engine:
             passed=bound.passed(outcome.score),
             higher_is_better=desc.higher_is_better,
             explanation=outcome.explanation,
-            source=bound.executor.source,
+            source=bound.description.source,
             latency=latency,
             usage=outcome.usage,
             cached=cached,
@@ -311,7 +311,7 @@ class Engine:
             threshold=bound.threshold,
             higher_is_better=desc.higher_is_better,
             error=error,
-            source=bound.executor.source,
+            source=bound.description.source,
             latency=latency,
             **extra,
         )
@@ -328,7 +328,7 @@ class Engine:
             higher_is_better=desc.higher_is_better,
             explanation=f"skipped: item '{item.id}' lacks {', '.join(missing)}",
             missing_fields=missing,
-            source=bound.executor.source,
+            source=bound.description.source,
         )
 
     def _trace_metadata(self) -> dict[str, Any]:

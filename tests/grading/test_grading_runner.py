@@ -3,6 +3,8 @@
 import asyncio
 import contextlib
 import random
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -17,8 +19,7 @@ from axionlike.grading import (
     MinAggregator,
     WeightedSumAggregator,
 )
-from axionlike.metrics import ExactMatch, LevenshteinSimilarity, MetricResult
-from axionlike.runners._executors import _EXECUTORS, MetricDescription, register_executor
+from axionlike.metrics import BaseMetric, ExactMatch, LevenshteinSimilarity, MetricResult
 from axionlike.tracing import Span, Tracer, set_tracer
 
 
@@ -377,61 +378,45 @@ def test_bad_data_shapes_raise():
         runner.run_multiple_datasets([{"a": 1}])
 
 
-class ThirdPartyOverlap:
-    """A metric object of another library: no BaseMetric, not callable, scored by its own executor."""
+class Overlap(BaseMetric):
+    """A metric with required fields: the grader's mapper must fill them."""
 
-    def measure(self, output, reference):
-        return len(set(output.split()) & set(reference.split())) / len(set(reference.split()))
+    required_fields = ("actual_output", "expected_output")
 
-
-class ThirdPartyExecutor:
-    """How the Ragas / DeepEval executors plug in: routing by type through ``register_executor``."""
-
-    source = "thirdparty"
-
-    def accepts(self, metric):
-        return isinstance(metric, ThirdPartyOverlap)
-
-    def describe(self, metric):
-        return MetricDescription(
-            name="overlap",
-            required_fields=("actual_output", "expected_output"),
-            optional_fields=(),
-            higher_is_better=True,
-            threshold=0.5,
-            identity={"metric": "thirdparty.overlap"},
-            span_name="ThirdPartyOverlap.execute",
-        )
-
-    async def execute(self, metric, item):
-        return MetricResult(score=metric.measure(item.actual_output, item.expected_output), explanation="overlap")
+    async def execute(self, item):
+        words = set(item.expected_output.split())
+        return MetricResult(score=len(set(item.actual_output.split()) & words) / len(words), explanation="overlap")
 
 
-async def test_library_metrics_are_routed_to_their_executor_with_mapped_fields():
-    executor = ThirdPartyExecutor()
-    register_executor(executor)
-    try:
-        runner = GradingRunner(
-            {
-                "overlap": {
-                    "grader": ThirdPartyOverlap(),
-                    "mapper": {"actual_output": "answer.text", "expected_output": "gold"},
-                },
-                "overlap_unmapped": ThirdPartyOverlap(),  # the sample's keys must be item fields then
-            },
-            show_progress=False,
-        )
-        results = await runner.arun(
-            [{"answer": {"text": "paris is nice"}, "gold": "paris"}, {"answer": {"text": "lyon"}, "gold": None}]
-        )
-    finally:
-        _EXECUTORS.remove(executor)
+async def test_metric_graders_run_through_their_executor_with_mapped_fields():
+    runner = GradingRunner(
+        {
+            "overlap": {"grader": Overlap(), "mapper": {"actual_output": "answer.text", "expected_output": "gold"}},
+            "overlap_unmapped": Overlap(),  # the sample's keys must be item fields then
+        },
+        show_progress=False,
+    )
+    results = await runner.arun(
+        [{"answer": {"text": "paris is nice"}, "gold": "paris"}, {"answer": {"text": "lyon"}, "gold": None}]
+    )
     first = results["overlap"][0]
-    assert (first.score, first.reason, first.metadata["grader_source"]) == (1.0, "overlap", "thirdparty")
+    assert (first.score, first.reason, first.metadata["grader_source"]) == (1.0, "overlap", "native")
     missing = results["overlap"][1]
     assert missing.error.type == "MissingFieldsError" and "expected_output" in missing.error.message
     assert "sample 1" in missing.error.message
     assert results["overlap_unmapped"][0].error.type == "MissingFieldsError"
+
+
+def test_importing_grading_leaves_the_routing_table_alone():
+    code = (
+        "from axionlike.runners._executors import _EXECUTORS; before = list(_EXECUTORS); "
+        "import axionlike.grading, axionlike.integrations.reward, axionlike.integrations.pytest_plugin; "
+        "from axionlike.runners._executors import _EXECUTORS as after; print(before == list(after))"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "True"
+    )
 
 
 class RecordingTracer(Tracer):

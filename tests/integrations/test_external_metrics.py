@@ -10,8 +10,8 @@ from conftest import MODEL, answer_text
 from axionlike._exceptions import ExternalMetricError
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import AnswerRelevancy, ExactMatch, Latency
-from axionlike.runners import ErrorConfig, evaluation_runner
-from axionlike.runners._executors import bind_metrics, route
+from axionlike.runners import ErrorConfig, evaluation_runner, route
+from axionlike.runners._binding import bind_metrics
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

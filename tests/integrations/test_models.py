@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from axionlike._exceptions import UnknownMetricError
 from axionlike.llm import collect_usage
-from axionlike.runners._executors import route
+from axionlike.runners import route
 
 
 class Verdict(BaseModel):
@@ -115,7 +115,7 @@ def test_objects_no_executor_runs_are_rejected():
     from deepeval.metrics import ConversationCompletenessMetric
 
     from axionlike.integrations.models import LiteLLMDeepEval
-    from axionlike.runners._executors import bind_metrics
+    from axionlike.runners._binding import bind_metrics
 
     with pytest.raises(UnknownMetricError, match="ToolCallAccuracy.*multi-turn"):
         bind_metrics([ToolCallAccuracy()], None)
@@ -140,7 +140,7 @@ def test_routing_native_metrics_imports_neither_library(tmp_path):
         """
         import sys
         from axionlike.metrics import ExactMatch
-        from axionlike.runners._executors import bind_metrics
+        from axionlike.runners._binding import bind_metrics
         from axionlike.integrations import models
         bind_metrics([ExactMatch(), lambda item: 1.0], None)
         print(",".join(m for m in ("ragas", "deepeval", "litellm") if m in sys.modules))

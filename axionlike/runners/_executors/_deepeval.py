@@ -175,6 +175,7 @@ class DeepEvalExecutor:
                 "parameters": parameters,
             },
             span_name=f"{type(metric).__name__}.execute",
+            source=self.source,
         )
 
     def preflight(self, metric: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import BaseMetric, MetricResult
-from axionlike.runners._executors._base import MetricDescription
+from axionlike.runners._executors._base import MetricDescription, Scorer
 
 
 class NativeExecutor:
@@ -27,6 +27,7 @@ class NativeExecutor:
             threshold=metric.effective_threshold,
             identity=metric.identity(),
             span_name=f"{type(metric).__name__}.execute",
+            source=self.source,
         )
 
     async def execute(self, metric: BaseMetric, item: DatasetItem) -> MetricResult:
@@ -52,8 +53,22 @@ class FunctionExecutor:
             threshold=None,
             identity={"function": f"{getattr(metric, '__module__', '')}.{qualname}"},
             span_name=f"{name}.execute",
+            source=self.source,
         )
 
     async def execute(self, metric: Any, item: DatasetItem) -> MetricResult:
         name = getattr(metric, "__name__", type(metric).__name__)
         return MetricResult.from_value(await invoke(metric, item), f"metric '{name}'")
+
+
+class ScorerExecutor:
+    """Runs ``Scorer`` objects: they describe and score themselves."""
+
+    def accepts(self, metric: Any) -> bool:
+        return isinstance(metric, Scorer)
+
+    def describe(self, metric: Scorer) -> MetricDescription:
+        return metric.describe()
+
+    async def execute(self, metric: Scorer, item: DatasetItem) -> MetricResult:
+        return await metric.score(item)

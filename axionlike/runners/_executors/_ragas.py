@@ -95,6 +95,7 @@ class RagasExecutor:
                 "parameters": parameters,
             },
             span_name=f"{type(metric).__name__}.execute",
+            source=self.source,
         )
 
     def preflight(self, metric: Any) -> None:
