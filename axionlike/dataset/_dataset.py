@@ -7,35 +7,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from axionlike._exceptions import DatasetError, InvalidItemError
 from axionlike.dataset._item import DatasetItem
 from axionlike.dataset._sources import rows_from_dataframe, rows_from_path
-
-
-def _describe_validation_error(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(item)"
-        parts.append(f"field '{field}': {err['msg']} (got {err.get('input')!r:.80})")
-    return "; ".join(parts)
-
-
-def to_item(row: Any, index: int) -> DatasetItem:
-    """Validate one row into a DatasetItem, or raise InvalidItemError naming it."""
-    if isinstance(row, DatasetItem):
-        return row
-    if isinstance(row, BaseModel):
-        row = row.model_dump()
-    if not isinstance(row, Mapping):
-        raise InvalidItemError(f"row {index}: expected a mapping or DatasetItem, got {type(row).__name__}", row=index)
-    try:
-        return DatasetItem.model_validate(dict(row))
-    except ValidationError as exc:
-        item_id = row.get("id")
-        label = f"row {index}" + (f" (id {item_id!r})" if item_id is not None else "")
-        raise InvalidItemError(f"{label}: {_describe_validation_error(exc)}", row=index, item_id=item_id) from None
 
 
 class Dataset:
@@ -66,7 +40,7 @@ class Dataset:
         self.invalid_rows: list[InvalidItemError] = []
         for index, row in enumerate(items):
             try:
-                self.items.append(to_item(row, index))
+                self.items.append(DatasetItem.from_row(row, index))
                 self.positions.append(index)
             except InvalidItemError as exc:
                 if strict:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from axionlike._exceptions import InvalidItemError
 
 #: Fields every item has; anything else a row carries is kept as an extra field.
 ITEM_FIELDS = (
@@ -28,6 +30,14 @@ ITEM_FIELDS = (
 
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(item)"
+        parts.append(f"field '{field}': {err['msg']} (got {err.get('input')!r:.80})")
+    return "; ".join(parts)
 
 
 def _no_value(value: Any) -> bool:
@@ -99,6 +109,28 @@ class DatasetItem(BaseModel):
             content = {k: v for k, v in data.items() if k != "id" and v not in (None, {}, [])}
             data["id"] = content_id(content)
         return data
+
+    @classmethod
+    def from_row(cls, row: Any, index: int) -> DatasetItem:
+        """Validate one row (a mapping, a pydantic model or an item) into a DatasetItem.
+
+        Raises InvalidItemError naming the row, its id when it has one, and each field
+        that does not fit.
+        """
+        if isinstance(row, DatasetItem):
+            return row
+        if isinstance(row, BaseModel):
+            row = row.model_dump()
+        if not isinstance(row, Mapping):
+            raise InvalidItemError(
+                f"row {index}: expected a mapping or DatasetItem, got {type(row).__name__}", row=index
+            )
+        try:
+            return cls.model_validate(dict(row))
+        except ValidationError as exc:
+            item_id = row.get("id")
+            label = f"row {index}" + (f" (id {item_id!r})" if item_id is not None else "")
+            raise InvalidItemError(f"{label}: {_describe(exc)}", row=index, item_id=item_id) from None
 
     def get(self, field: str, default: Any = None) -> Any:
         """The value of a named or extra field, or ``default`` when absent."""

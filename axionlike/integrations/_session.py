@@ -8,6 +8,7 @@ then build the run's ``EvaluationResult`` from the journal and store it.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -20,14 +21,11 @@ from pydantic_core import PydanticSerializationError, to_json
 from axionlike._exceptions import ConfigurationError, InvalidItemError
 from axionlike._sync import run_sync
 from axionlike.dataset import Dataset, DatasetItem
-from axionlike.dataset._dataset import to_item
 from axionlike.integrations._foreach import EvaluationSpec
 from axionlike.integrations._scoring import RowScorer, score_names, unfold
 from axionlike.integrations._store import ExperimentStore, JournalEntry, JournalHeader, evaluation_key
-from axionlike.results import ErrorInfo, EvaluationResult, TestResult, Usage
-from axionlike.results._summary import summarise
-from axionlike.runners import EvaluationConfig
-from axionlike.runners._engine import Engine
+from axionlike.results import ErrorInfo, EvaluationResult, TestResult, Usage, build_result
+from axionlike.runners import EvaluationConfig, EvaluationRunner
 
 Row = DatasetItem | InvalidItemError
 
@@ -77,7 +75,7 @@ def _row(row: Any, index: int, fields: tuple[str, ...]) -> Row:
             row = dict(zip(fields, row, strict=True))
         elif len(fields) == 1 and not isinstance(row, (dict, DatasetItem, BaseModel)):
             row = {fields[0]: row}
-        return to_item(row, index)
+        return DatasetItem.from_row(row, index)
     except InvalidItemError as exc:
         return exc
 
@@ -160,6 +158,7 @@ def run_evaluation(
         and (entry.result.succeeded or not options.retry_errors)
     }
     todo = [(i, row) for i, row in enumerate(rows) if isinstance(row, DatasetItem) and i not in reusable]
+    this_session: EvaluationResult | None = None
     if todo:
         config = EvaluationConfig(
             evaluation_inputs=[row for _, row in todo],
@@ -174,10 +173,10 @@ def run_evaluation(
         def record(result: TestResult) -> None:
             journal.append(positions[result.index], result.model_copy(update={"index": positions[result.index]}))
 
-        run_sync(Engine(config, on_result=record).run())
+        this_session = run_sync(EvaluationRunner(config, on_result=record).execute())
         _, done = journal.read()
 
-    result = _build_result(spec, rows, done, header, name, options)
+    result = _build_result(spec, rows, done, header, name, options, this_session)
     result.save(store.result_path(key))
     return EvaluationOutcome(nodeid=nodeid, result=result, ran=len(todo), reused=len(reusable))
 
@@ -189,7 +188,9 @@ def _build_result(
     header: JournalHeader,
     name: str,
     options: EvaluationOptions,
+    this_session: EvaluationResult | None,
 ) -> EvaluationResult:
+    """The evaluation's result over every row, from the journal; durations, usage and cache are this session's."""
     results = [
         done[i].result
         if isinstance(row, DatasetItem)
@@ -197,27 +198,24 @@ def _build_result(
         for i, row in enumerate(rows)
     ]
     names = score_names(results, spec)
-    results = [unfold(r, names) for r in results]
-    summary = {n: summarise(n, [s for r in results for s in r.scores if s.name == n]) for n in names}
-    usage = sum((s.usage for r in results for s in r.scores if s.usage is not None), Usage())
-    invalid = sum(r.item is None for r in results)
-    return EvaluationResult(
+    ids = Counter(row.id for row in rows if isinstance(row, DatasetItem))
+    ran = this_session.metadata if this_session is not None else None
+    return build_result(
         run_id=header.run_id,
         evaluation_name=name,
         timestamp=header.started,
-        results=results,
-        summary=summary,
-        metadata={
-            "experiment": options.experiment,
-            "evaluation": header.evaluation,
-            "dataset_name": str(spec.dataset) if isinstance(spec.dataset, (str, Path)) else None,
-            "counts": {
-                "items": len(results),
-                "evaluated": len(results) - invalid,
-                "invalid_rows": invalid,
-                "errors": sum(not r.succeeded for r in results),
-            },
-            "config": {"fields": list(spec.fields), "threshold": spec.threshold, "samples": options.samples},
-            "usage": usage.model_dump(),
+        results=[unfold(r, names) for r in results],
+        names=names,
+        metadata={"experiment": options.experiment, "evaluation": header.evaluation},
+        dataset_name=str(spec.dataset) if isinstance(spec.dataset, (str, Path)) else None,
+        duplicate_ids=sorted(i for i, n in ids.items() if n > 1),
+        total_seconds=ran["durations"]["total_seconds"] if ran else 0.0,
+        config={
+            "fields": list(spec.fields),
+            "threshold": spec.threshold,
+            "samples": options.samples,
+            "max_concurrent": options.max_concurrent,
         },
+        usage=Usage.model_validate(ran["usage"]) if ran else None,
+        cache=ran["cache"] if ran else None,
     )

@@ -1,5 +1,6 @@
 """Evaluation results: scores, per-item results, run results and their summaries."""
 
+from axionlike.results._build import RESERVED_METADATA, build_result
 from axionlike.results._compare import Comparison, MetricComparison, PairedDifference
 from axionlike.results._models import (
     ErrorInfo,
@@ -12,6 +13,7 @@ from axionlike.results._models import (
 from axionlike.results._scorecard import MetricCard, Scorecard
 
 __all__ = [
+    "RESERVED_METADATA",
     "Comparison",
     "ErrorInfo",
     "EvaluationResult",
@@ -23,4 +25,5 @@ __all__ = [
     "Scorecard",
     "TestResult",
     "Usage",
+    "build_result",
 ]

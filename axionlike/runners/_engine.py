@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import time
 import uuid
 from collections import deque
@@ -29,15 +28,21 @@ from axionlike.cache import RunCache
 from axionlike.dataset import Dataset, DatasetItem
 from axionlike.llm import collect_usage, use_prompt_caching
 from axionlike.metrics import MetricResult
-from axionlike.results import ErrorInfo, EvaluationResult, MetricScore, TestResult, Usage
-from axionlike.results._summary import summarise
+from axionlike.results import (
+    RESERVED_METADATA,
+    ErrorInfo,
+    EvaluationResult,
+    MetricScore,
+    TestResult,
+    Usage,
+    build_result,
+)
 from axionlike.runners._binding import BoundMetric, bind_metrics
 from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_output, task_identity, task_name
 from axionlike.tracing import Span, get_tracer
 
-_RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durations", "config", "usage", "cache")
 _NO_SPAN = contextlib.nullcontext(Span())
 
 
@@ -73,11 +78,11 @@ class Engine:
         self.metrics: list[BoundMetric] = bind_metrics(config.scoring_metrics, config.thresholds)
         if config.task is not None and not callable(config.task):
             raise ConfigurationError(f"task must be callable; got {type(config.task).__name__}")
-        clashes = sorted(set(config.evaluation_metadata or {}) & set(_RESERVED_METADATA))
+        clashes = sorted(set(config.evaluation_metadata or {}) & set(RESERVED_METADATA))
         if clashes:
             raise ConfigurationError(
                 f"evaluation_metadata uses reserved keys {clashes}; rename them "
-                f"(reserved: {', '.join(_RESERVED_METADATA)})"
+                f"(reserved: {', '.join(RESERVED_METADATA)})"
             )
         self.aggregators: list[Aggregator] = bind_aggregators(config.aggregators, [m.name for m in self.metrics])
         self._running = False
@@ -336,36 +341,19 @@ class Engine:
 
     def _build_result(self, started_at: datetime, duration: float) -> EvaluationResult:
         config = self.config
-        results = [r for r in self._results if r is not None]
-        names = [m.name for m in self.metrics] + [a.name for a in self.aggregators]
-        by_name: dict[str, list[MetricScore]] = {n: [] for n in names}
-        for r in results:
-            for s in (*r.scores, *r.aggregates):
-                by_name[s.name].append(s)
-        summary = {name: summarise(name, scores) for name, scores in by_name.items()}
-        task_latencies = [r.item.latency for r in results if r.task_output is not None and r.item is not None]
-        metadata: dict[str, Any] = {
-            **(config.evaluation_metadata or {}),
-            "evaluation_description": config.evaluation_description,
-            "dataset_name": config.dataset_name or self.dataset.name,
-            "counts": {
-                "items": len(self._results),
-                "evaluated": len(results),
-                "invalid_rows": len(self.dataset.invalid_rows),
-                "task_errors": sum(r.error is not None and r.error.phase == "task" for r in results),
-                "metric_errors": sum(s.errors for s in summary.values()),
-                "skipped": sum(s.skipped for s in summary.values()),
-                "duplicate_ids": self.dataset.duplicate_ids,
-            },
-            "durations": {
-                "total_seconds": duration,
-                "mean_task_latency": (
-                    math.fsum(x for x in task_latencies if x is not None) / len(task_latencies)
-                    if task_latencies
-                    else None
-                ),
-            },
-            "config": {
+        return build_result(
+            run_id=self.run_id,
+            evaluation_name=config.evaluation_name,
+            timestamp=started_at.isoformat(),
+            results=[r for r in self._results if r is not None],
+            names=[m.name for m in self.metrics] + [a.name for a in self.aggregators],
+            items=len(self._results),
+            metadata=config.evaluation_metadata,
+            description=config.evaluation_description,
+            dataset_name=config.dataset_name or self.dataset.name,
+            duplicate_ids=self.dataset.duplicate_ids,
+            total_seconds=duration,
+            config={
                 "max_concurrent": config.max_concurrent,
                 "timeout": config.timeout,
                 "task": self._task_identity,
@@ -375,14 +363,6 @@ class Engine:
                 "fail_fast": config.error_config.fail_fast,
                 "skip_on_missing_params": config.error_config.skip_on_missing_params,
             },
-            "usage": self._usage.model_dump(),
-            "cache": self.cache.stats(),
-        }
-        return EvaluationResult(
-            run_id=self.run_id,
-            evaluation_name=config.evaluation_name,
-            timestamp=started_at.isoformat(),
-            results=results,
-            summary=summary,
-            metadata=metadata,
+            usage=self._usage,
+            cache=self.cache.stats(),
         )

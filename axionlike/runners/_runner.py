@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from axionlike._sync import run_sync
 from axionlike.cache import CacheConfig
-from axionlike.results import EvaluationResult
+from axionlike.results import EvaluationResult, TestResult
 from axionlike.runners._config import ErrorConfig, EvaluationConfig
 from axionlike.runners._engine import Engine
 
@@ -17,6 +18,11 @@ class EvaluationRunner:
     The configuration is validated here (metrics routed, thresholds checked, dataset
     loaded), so misuse raises before ``execute`` is awaited.
 
+    Args:
+        config: the evaluation.
+        on_result: called with each item's ``TestResult`` as soon as it is final, in
+            completion order (to journal or stream results while the run goes on).
+
     Example:
         ```python
         runner = EvaluationRunner(EvaluationConfig(evaluation_name="faq", ...))
@@ -24,9 +30,9 @@ class EvaluationRunner:
         ```
     """
 
-    def __init__(self, config: EvaluationConfig) -> None:
+    def __init__(self, config: EvaluationConfig, *, on_result: Callable[[TestResult], None] | None = None) -> None:
         self.config = config
-        self._engine = Engine(config)
+        self._engine = Engine(config, on_result=on_result)
 
     async def execute(self) -> EvaluationResult:
         """Run the task and metrics over every item and return the result."""

@@ -13,7 +13,10 @@ import pytest
 from axionlike import foreach
 from axionlike._exceptions import ConfigurationError
 from axionlike.cli import main
+from axionlike.dataset import DatasetItem
 from axionlike.integrations import pytest_plugin
+from axionlike.metrics import ExactMatch
+from axionlike.runners import evaluation_runner
 
 pytest_plugins = ["pytester"]
 
@@ -45,6 +48,43 @@ def test_regular_failure():
 """
 
 
+def _shape(value):
+    """The nested keys of a result's metadata (values left out)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items() if k != "config"}
+    return None
+
+
+def test_a_plugin_result_has_the_shape_of_an_evaluation_runner_result(pytester, evals, stored):
+    pytester.makepyfile(
+        test_shape="""
+from dataclasses import dataclass
+from axionlike import foreach
+
+@dataclass
+class AxionStyle:
+    score: float
+    explanation: str
+
+@foreach("x", [1, 2])
+def eval_shape(x):
+    return AxionStyle(x / 2, f"half of {x}")
+"""
+    )
+    evals("--experiment", "shape").assert_outcomes(passed=1)
+    plugin = stored("shape", "test_shape.eval_shape")
+    engine = evaluation_runner(
+        [DatasetItem(actual_output="a")], [ExactMatch()], evaluation_name="e", show_progress=False
+    )
+    expected = _shape(engine.metadata)
+    assert _shape(plugin.metadata) == {**expected, "experiment": None, "evaluation": None}
+    assert plugin.results[1].scores[0].explanation == "half of 2"  # an object result keeps .explanation
+    evals("--experiment", "shape").assert_outcomes(passed=1)  # resumed: every row from the journal
+    resumed = stored("shape", "test_shape.eval_shape")
+    assert _shape(resumed.metadata) == _shape(plugin.metadata)
+    assert resumed.metadata["durations"]["total_seconds"] == 0.0 and resumed.metadata["usage"]["calls"] == 0
+
+
 def test_sync_evaluation_fixtures_errors_and_regular_tests(pytester, evals, stored):
     pytester.makepyfile(test_sync=SYNC_EVAL)
     result = evals("--experiment", "s1")
@@ -61,7 +101,15 @@ def test_sync_evaluation_fixtures_errors_and_regular_tests(pytester, evals, stor
     assert add.results[0].item.get("x") == 0 and add.results[0].item.get("y") == 1
     summary = add.summary["eval_add"]
     assert (summary.count, summary.mean, summary.pass_rate, summary.errors) == (4, 0.75, 0.75, 1)
-    assert add.metadata["counts"] == {"items": 5, "evaluated": 5, "invalid_rows": 0, "errors": 1}
+    assert add.metadata["counts"] == {
+        "items": 5,
+        "evaluated": 5,
+        "invalid_rows": 0,
+        "task_errors": 0,
+        "metric_errors": 1,
+        "skipped": 0,
+        "duplicate_ids": [],
+    }
 
     bad = stored("s1", "test_sync.eval_bad_return")
     message = bad.results[2].scores[0].error.message

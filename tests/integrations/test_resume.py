@@ -53,7 +53,7 @@ def _calls(path: Path) -> list[int]:
 def _comparable(result: EvaluationResult) -> dict:
     """Everything but what differs between any two runs (ids, times, latencies, experiment name)."""
     rows = [r.model_dump(exclude={"scores": {"__all__": {"latency"}}}) for r in result.results]
-    metadata = {k: v for k, v in result.metadata.items() if k != "experiment"}
+    metadata = {k: v for k, v in result.metadata.items() if k not in ("experiment", "durations")}
     return {"rows": rows, "summary": {k: v.model_dump() for k, v in result.summary.items()}, "metadata": metadata}
 
 
@@ -85,7 +85,8 @@ def test_killed_run_resumes_where_it_stopped(pytester, evals, monkeypatch):
 
     # an uninterrupted run of the same file, for comparison (in-process: quicker)
     monkeypatch.setenv("CALLS_FILE", str(tmp_path / "calls-fresh.txt"))
-    evals("eval_slow.py", "--experiment", "fresh", "--results-dir", str(results)).assert_outcomes(passed=1)
+    fresh = evals("eval_slow.py", "--experiment", "fresh", "--results-dir", str(results), "--max-concurrent", "2")
+    fresh.assert_outcomes(passed=1)
     assert _calls(tmp_path / "calls-fresh.txt") == list(range(ROWS))
 
     resumed_result = EvaluationResult.load(results / "exp" / "eval_slow.eval_slow.json")
