@@ -117,7 +117,7 @@ def bare_litellm(metrics: list, items: list, kw: dict, concurrency: int) -> tupl
 
     import litellm
 
-    from axionlike.llm import response_format
+    from axionlike.llm._structured import response_format
 
     requests = [
         {

@@ -6,8 +6,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from axionlike.llm import LLMClient, RetryPolicy, mark_cacheable, prompt_caching_enabled
-from axionlike.llm._caching import CACHE_CONTROL
+from axionlike.llm import LLMClient, RetryPolicy, cacheable_text, mark_cacheable, prompt_caching_enabled
 
 
 class LiteLLMAdapter:
@@ -69,7 +68,7 @@ class LiteLLMAdapter:
         if not sep:
             return mark_cacheable([{"role": "user", "content": prompt}], 1)
         blocks = [
-            {"type": "text", "text": head + sep, "cache_control": dict(CACHE_CONTROL)},
+            cacheable_text(head + sep),
             {"type": "text", "text": tail},
         ]
         return [{"role": "user", "content": blocks}]

@@ -1,4 +1,4 @@
-"""Plain-text reports of evaluation runs: pytest's terminal summary and ``axionlike runs``."""
+"""Plain-text reports of evaluation runs: pytest's terminal summary, and the tables of ``axionlike runs``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from axionlike.results import EvaluationResult
-
-#: Row errors listed by ``axionlike runs show`` before it only counts the rest.
-MAX_ERRORS_SHOWN = 20
 
 
 def _fmt(value: float | None, pattern: str = "{:.3f}") -> str:
@@ -61,44 +58,4 @@ def summary_lines(outcomes: Sequence[Any], options: Any, min_score: float | None
     resumed = [o for o in outcomes if o.reused]
     for o in resumed:
         lines.append(f"{o.nodeid}: resumed, {o.reused} rows from the journal, {o.ran} run now")
-    return lines
-
-
-def runs_list_lines(results_dir: Any) -> list[str]:
-    """``axionlike runs list``: the stored experiments, newest first."""
-    from axionlike.integrations._store import list_experiments
-
-    runs = list_experiments(results_dir)
-    if not runs:
-        return [f"no runs in {results_dir}"]
-    header = ["run", "evaluations", "interrupted", "rows", "errors", "modified (UTC)"]
-    return table(
-        header, ([r[k] for k in ("name", "evaluations", "interrupted", "rows", "errors", "modified")] for r in runs)
-    )
-
-
-def run_show_lines(results_dir: Any, name: str) -> list[str]:
-    """``axionlike runs show NAME``: per evaluation and score, rows, mean, pass rate, errors."""
-    from axionlike._exceptions import ConfigurationError
-    from axionlike.integrations._store import ExperimentStore
-
-    store = ExperimentStore(results_dir, name)
-    if not store.directory.is_dir():
-        raise ConfigurationError(f"no run named {name!r} in {results_dir} (see 'axionlike runs list')")
-    results = store.results()
-    lines = [f"run {name} · {store.directory}"]
-    header = ["evaluation", "score", "rows", "mean", "pass rate", "errors"]
-    lines += table(
-        header, (row for r in results for row in result_rows(r, r.metadata.get("evaluation", r.evaluation_name)))
-    )
-    errors = [
-        f"  {r.evaluation_name} row {t.index} (id {t.id}): {error}"
-        for r in results
-        for t in r.results
-        if (error := t.error or next((s.error for s in t.scores if s.error is not None), None)) is not None
-    ]
-    lines += errors[:MAX_ERRORS_SHOWN]
-    if len(errors) > MAX_ERRORS_SHOWN:
-        lines.append(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more errors")
-    lines += [f"interrupted: {key} (run again with --experiment {name} to resume)" for key in store.pending()]
     return lines

@@ -23,7 +23,7 @@ from axionlike._sync import run_sync
 from axionlike.dataset import Dataset, DatasetItem
 from axionlike.integrations._foreach import EvaluationSpec
 from axionlike.integrations._scoring import RowScorer, score_names, unfold
-from axionlike.integrations._store import ExperimentStore, JournalEntry, JournalHeader, evaluation_key
+from axionlike.integrations.experiments import ExperimentStore, JournalEntry, JournalHeader, evaluation_key
 from axionlike.results import ErrorInfo, EvaluationResult, TestResult, Usage, build_result
 from axionlike.runners import EvaluationConfig, EvaluationRunner
 

@@ -27,6 +27,11 @@ def use_prompt_caching(enabled: bool) -> Iterator[None]:
         _default.reset(token)
 
 
+def cacheable_text(text: str) -> dict[str, Any]:
+    """A text content block marked cacheable (``cache_control: {"type": "ephemeral"}``)."""
+    return {"type": "text", "text": text, "cache_control": dict(CACHE_CONTROL)}
+
+
 def mark_cacheable(messages: list[dict[str, Any]], prefix_length: int) -> list[dict[str, Any]]:
     """A copy of ``messages`` whose first ``prefix_length`` messages are marked cacheable.
 
@@ -42,7 +47,7 @@ def mark_cacheable(messages: list[dict[str, Any]], prefix_length: int) -> list[d
         message = marked[index]
         content = message.get("content")
         if isinstance(content, str):
-            message["content"] = [{"type": "text", "text": content, "cache_control": dict(CACHE_CONTROL)}]
+            message["content"] = [cacheable_text(content)]
         elif isinstance(content, list) and content:
             blocks = [dict(b) for b in content]
             blocks[-1]["cache_control"] = dict(CACHE_CONTROL)

@@ -14,8 +14,8 @@ from axionlike.llm import (
     collect_usage,
     mark_cacheable,
     prompt_caching_enabled,
+    schema_json,
 )
-from axionlike.llm._structured import schema_json
 from axionlike.metrics._base import BaseMetric, MetricResult
 
 V = TypeVar("V", bound=BaseModel)

@@ -8,10 +8,7 @@ from typing import TYPE_CHECKING, Any
 from axionlike.results._scorecard import fmt
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from axionlike.results._compare import Comparison
-    from axionlike.results._models import EvaluationResult
     from axionlike.results._scorecard import MetricCard, Scorecard
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -161,10 +158,3 @@ def render_text(renderable: Any, width: int = 120) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=width, color_system=None, force_terminal=False).print(renderable)
     return buffer.getvalue()
-
-
-def print_summary(result: EvaluationResult, console: Console | None = None) -> None:
-    """Print the run's scorecard to the terminal."""
-    from rich.console import Console
-
-    (console or Console()).print(result.to_scorecard())

@@ -20,7 +20,6 @@ from axionlike.grading import (
 )
 from axionlike.metrics import ExactMatch, LevenshteinSimilarity
 from axionlike.results import ErrorInfo, MetricScore
-from axionlike.results._terminal import print_summary
 from axionlike.runners import evaluation_runner
 
 
@@ -202,7 +201,7 @@ def test_evaluation_runner_aggregates_per_item_in_results_dataframe_and_summary(
     assert math.isnan(wide["broken_only"][1])
 
     console = Console(record=True, width=160)
-    print_summary(result, console)
+    console.print(result.to_scorecard())
     table = console.export_text()
     assert "overall" in table and "0.375" in table and "aggregate" in table
 

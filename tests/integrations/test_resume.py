@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import axionlike
-from axionlike.integrations._store import Journal
+from axionlike.integrations.experiments import Journal
 from axionlike.results import EvaluationResult
 
 pytest_plugins = ["pytester"]

@@ -6,7 +6,7 @@ import pytest
 
 from axionlike._exceptions import ConfigurationError
 from axionlike.dataset import DatasetItem
-from axionlike.integrations._store import ExperimentStore, Journal, JournalHeader, evaluation_key, list_experiments
+from axionlike.integrations.experiments import ExperimentStore, Journal, JournalHeader, evaluation_key, list_experiments
 from axionlike.results import MetricScore, TestResult
 
 

@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 from axionlike._exceptions import LLMError, LLMTimeoutError, RateLimitError, StructuredOutputError
-from axionlike.llm import LLMClient, RetryPolicy, collect_usage, load_litellm
+from axionlike.llm import LLMClient, RetryPolicy, collect_usage
+from axionlike.llm._litellm import load_litellm
 from axionlike.testing import Fault, count_tokens
 
 pytestmark = pytest.mark.usefixtures("fast_llm_retries")

@@ -10,14 +10,8 @@ import pytest
 from llm_recording_tracer import RecordingTracer
 
 from axionlike._exceptions import ConfigurationError, LLMError
-from axionlike.llm import (
-    AdaptiveLimiter,
-    LLMClient,
-    check_api_key,
-    mark_cacheable,
-    model_limits,
-    set_model_limits,
-)
+from axionlike.llm import LLMClient, check_api_key, mark_cacheable, set_model_limits
+from axionlike.llm._limits import AdaptiveLimiter, model_limits
 from axionlike.testing import Fault
 from axionlike.tracing import set_tracer
 

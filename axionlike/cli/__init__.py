@@ -11,26 +11,28 @@ from axionlike._exceptions import AxionlikeError
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from axionlike._demo import run_demo
-    from axionlike.results._terminal import print_summary
+    from rich.console import Console
+
+    from axionlike.cli._demo import run_demo
 
     result = run_demo(show_progress=not args.quiet)
-    print_summary(result)
+    Console().print(result.to_scorecard())
     if args.output:
         print(f"result written to {result.save(args.output)}")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    from axionlike.results._terminal import print_summary
+    from rich.console import Console
+
+    from axionlike.cli._run_file import read_config_file
     from axionlike.runners import EvaluationRunner
-    from axionlike.runners._file_config import read_config_file
 
     config, output = read_config_file(args.config)
     if args.quiet:
         config = config.model_copy(update={"show_progress": False})
     result = EvaluationRunner(config).run()
-    print_summary(result)
+    Console().print(result.to_scorecard())
     output = Path(args.output) if args.output else output or Path(f"{config.evaluation_name}.json")
     print(f"result written to {result.save(output)}")
     return 0
@@ -54,12 +56,12 @@ def _cache(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from axionlike.integrations._report import run_show_lines, runs_list_lines
+    from axionlike.integrations.experiments import list_runs_text, show_run_text
 
     if args.action == "show" and not args.name:
         print("error: 'runs show' needs a run name", file=sys.stderr)
         return 2
-    lines = runs_list_lines(args.results_dir) if args.action == "list" else run_show_lines(args.results_dir, args.name)
+    lines = list_runs_text(args.results_dir) if args.action == "list" else show_run_text(args.results_dir, args.name)
     print("\n".join(lines))
     return 0
 

@@ -7,7 +7,8 @@ Layout under the results directory (default ``.axionlike/``)::
 
 The journal is what makes a run resumable: each row's result is appended and
 flushed as soon as the row finishes, so a run killed part-way keeps every finished
-row. A torn last line (killed mid-write) is ignored.
+row. A torn last line (killed mid-write) is ignored. ``axionlike runs list`` and
+``axionlike runs show`` print ``list_runs_text`` and ``show_run_text``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,24 @@ from typing import Any
 from pydantic import BaseModel
 
 from axionlike._exceptions import ConfigurationError
+from axionlike.integrations._report import result_rows, table
 from axionlike.results import EvaluationResult, TestResult
 
-RESULT_SUFFIX = ".json"
-JOURNAL_SUFFIX = ".journal.jsonl"
+__all__ = [
+    "ExperimentStore",
+    "Journal",
+    "JournalEntry",
+    "JournalHeader",
+    "evaluation_key",
+    "list_experiments",
+    "list_runs_text",
+    "show_run_text",
+]
+
+_RESULT_SUFFIX = ".json"
+_MAX_ERRORS_SHOWN = 20
+"""Row errors listed by ``show_run_text`` before it only counts the rest."""
+_JOURNAL_SUFFIX = ".journal.jsonl"
 
 
 def evaluation_key(nodeid: str) -> str:
@@ -97,19 +112,19 @@ class ExperimentStore:
         self.experiment = experiment
 
     def journal(self, key: str) -> Journal:
-        return Journal(self.directory / f"{key}{JOURNAL_SUFFIX}")
+        return Journal(self.directory / f"{key}{_JOURNAL_SUFFIX}")
 
     def result_path(self, key: str) -> Path:
-        return self.directory / f"{key}{RESULT_SUFFIX}"
+        return self.directory / f"{key}{_RESULT_SUFFIX}"
 
     def results(self) -> list[EvaluationResult]:
         """The stored results of the experiment, by file name."""
-        files = sorted(p for p in self.directory.glob(f"*{RESULT_SUFFIX}") if not p.name.endswith(JOURNAL_SUFFIX))
+        files = sorted(p for p in self.directory.glob(f"*{_RESULT_SUFFIX}") if not p.name.endswith(_JOURNAL_SUFFIX))
         return [EvaluationResult.load(p) for p in files]
 
     def pending(self) -> list[str]:
         """Evaluations with a journal but no result file: interrupted, resumable."""
-        keys = {p.name.removesuffix(JOURNAL_SUFFIX) for p in self.directory.glob(f"*{JOURNAL_SUFFIX}")}
+        keys = {p.name.removesuffix(_JOURNAL_SUFFIX) for p in self.directory.glob(f"*{_JOURNAL_SUFFIX}")}
         return sorted(k for k in keys if not self.result_path(k).exists())
 
 
@@ -120,7 +135,7 @@ def list_experiments(results_dir: str | Path) -> list[dict[str, Any]]:
         return []
     rows = []
     for directory in root.iterdir():
-        if not directory.is_dir() or not any(directory.glob(f"*{JOURNAL_SUFFIX}")):
+        if not directory.is_dir() or not any(directory.glob(f"*{_JOURNAL_SUFFIX}")):
             continue
         store = ExperimentStore(root, directory.name)
         results = store.results()
@@ -138,3 +153,38 @@ def list_experiments(results_dir: str | Path) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: r["_mtime"], reverse=True)
     return [{k: v for k, v in r.items() if k != "_mtime"} for r in rows]
+
+
+def list_runs_text(results_dir: str | Path) -> list[str]:
+    """The lines of ``axionlike runs list``: the stored experiments, newest first."""
+    runs = list_experiments(results_dir)
+    if not runs:
+        return [f"no runs in {results_dir}"]
+    header = ["run", "evaluations", "interrupted", "rows", "errors", "modified (UTC)"]
+    return table(
+        header, ([r[k] for k in ("name", "evaluations", "interrupted", "rows", "errors", "modified")] for r in runs)
+    )
+
+
+def show_run_text(results_dir: str | Path, name: str) -> list[str]:
+    """The lines of ``axionlike runs show NAME``: per evaluation and score, rows, mean, pass rate, errors."""
+    store = ExperimentStore(results_dir, name)
+    if not store.directory.is_dir():
+        raise ConfigurationError(f"no run named {name!r} in {results_dir} (see 'axionlike runs list')")
+    results = store.results()
+    lines = [f"run {name} · {store.directory}"]
+    header = ["evaluation", "score", "rows", "mean", "pass rate", "errors"]
+    lines += table(
+        header, (row for r in results for row in result_rows(r, r.metadata.get("evaluation", r.evaluation_name)))
+    )
+    errors = [
+        f"  {r.evaluation_name} row {t.index} (id {t.id}): {error}"
+        for r in results
+        for t in r.results
+        if (error := t.error or next((s.error for s in t.scores if s.error is not None), None)) is not None
+    ]
+    lines += errors[:_MAX_ERRORS_SHOWN]
+    if len(errors) > _MAX_ERRORS_SHOWN:
+        lines.append(f"  ... and {len(errors) - _MAX_ERRORS_SHOWN} more errors")
+    lines += [f"interrupted: {key} (run again with --experiment {name} to resume)" for key in store.pending()]
+    return lines

@@ -11,7 +11,7 @@ from typing import Any
 from axionlike._exceptions import ConfigurationError
 from axionlike.cache import CacheConfig
 from axionlike.metrics import metric_from_name
-from axionlike.runners._config import ErrorConfig, EvaluationConfig
+from axionlike.runners import ErrorConfig, EvaluationConfig
 
 _FILE_ONLY_KEYS = {"dataset", "metrics", "output", "cache", "errors"}
 
@@ -52,7 +52,7 @@ def _metric(spec: Any, index: int) -> Any:
 
 def _api_task(spec: dict[str, Any], base: Path) -> Any:
     """``task: {api_runner: endpoints.yaml, endpoint: name}`` -> that API runner (endpoint)."""
-    from axionlike.endpoints._api_runner import APIRunner
+    from axionlike.endpoints import APIRunner
 
     if "api_runner" not in spec or set(spec) - {"api_runner", "endpoint"}:
         raise ConfigurationError(
