@@ -15,7 +15,6 @@ from axionlike.aggregators import (
 )
 from axionlike.grading._graders import GraderConfig
 from axionlike.grading._listwise import ListwiseGrader, PairwiseGrader, group_relative, ranks_from_scores
-from axionlike.grading._mapping import resolve_path
 from axionlike.grading._results import GraderError, GraderRank, GraderResult, GraderScore
 from axionlike.grading._runner import GradingResults, GradingRunner
 
@@ -37,5 +36,4 @@ __all__ = [
     "WeightedSumAggregator",
     "group_relative",
     "ranks_from_scores",
-    "resolve_path",
 ]

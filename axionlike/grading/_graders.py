@@ -1,7 +1,7 @@
 """Graders as the engine sees them: a named grader plus its mapper, run by one executor.
 
 A grader is an axionlike / Ragas / DeepEval metric (routed to its own executor through
-``route``), an object with an ``aevaluate(**kwargs)`` method, or a plain sync/async
+``executor_for``), an object with an ``aevaluate(**kwargs)`` method, or a plain sync/async
 function called with the mapped keyword arguments. Each sample travels through the
 engine inside a DatasetItem (field ``grading_sample``), and each ``BoundGrader`` (a
 ``Scorer``) maps it for its grader, so different graders can read different parts of
@@ -22,7 +22,7 @@ from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.grading._mapping import Mapper, apply_mapper
 from axionlike.metrics import MetricResult
-from axionlike.runners import MetricDescription, MetricExecutor, Scorer, route
+from axionlike.runners import MetricDescription, MetricExecutor, Scorer, executor_for
 
 SAMPLE_FIELD = "grading_sample"
 LABEL_FIELD = "grading_label"
@@ -93,7 +93,7 @@ class BoundGrader(Scorer):
         grader = config.grader
         if callable(getattr(grader, "aevaluate", None)):
             return cls(name, grader, config.mapper, None, None)
-        executor = route(grader)
+        executor = executor_for(grader)
         inner = executor.describe(grader)
         if inner.source == "function":
             return cls(name, grader, config.mapper, None, None)

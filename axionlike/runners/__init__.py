@@ -8,7 +8,7 @@
 from axionlike.cache import CacheConfig
 from axionlike.endpoints import APIRunner
 from axionlike.runners._config import ErrorConfig, EvaluationConfig
-from axionlike.runners._executors import MetricDescription, MetricExecutor, Scorer, route
+from axionlike.runners._executors import MetricDescription, MetricExecutor, Scorer, executor_for
 from axionlike.runners._runner import EvaluationRunner, evaluation_runner
 
 __all__ = [
@@ -21,5 +21,5 @@ __all__ = [
     "MetricExecutor",
     "Scorer",
     "evaluation_runner",
-    "route",
+    "executor_for",
 ]

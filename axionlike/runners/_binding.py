@@ -8,7 +8,7 @@ from typing import Any
 
 from axionlike._digest import digest
 from axionlike._exceptions import ConfigurationError
-from axionlike.runners._executors import MetricDescription, MetricExecutor, route
+from axionlike.runners._executors import MetricDescription, MetricExecutor, executor_for
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def bind_metrics(metrics: list[Any], thresholds: dict[str, float] | None) -> lis
             raise ConfigurationError(
                 f"scoring_metrics holds the class {metric.__name__}; pass an instance: {metric.__name__}()"
             )
-        executor = route(metric)
+        executor = executor_for(metric)
         description = executor.describe(metric)
         _preflight(executor, metric)
         threshold = (thresholds or {}).get(description.name, description.threshold)

@@ -10,7 +10,7 @@ from conftest import MODEL, answer_text
 from axionlike._exceptions import ExternalMetricError
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import AnswerRelevancy, ExactMatch, Latency
-from axionlike.runners import ErrorConfig, evaluation_runner, route
+from axionlike.runners import ErrorConfig, evaluation_runner, executor_for
 from axionlike.runners._binding import bind_metrics
 
 with warnings.catch_warnings():
@@ -185,7 +185,7 @@ def test_library_errors_become_external_metric_errors(server, ragas_llm, deepeva
     server.responder = lambda body: Fault.content("this is not JSON at all")
     item = make_items(1)[0]
     for metric in (Faithfulness(llm=ragas_llm), AnswerRelevancyMetric(model=deepeval_llm)):
-        executor = route(metric)
+        executor = executor_for(metric)
         with pytest.raises(ExternalMetricError) as caught:
             import asyncio
 

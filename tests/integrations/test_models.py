@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from axionlike._exceptions import UnknownMetricError
 from axionlike.llm import collect_usage
-from axionlike.runners import route
+from axionlike.runners import executor_for
 
 
 class Verdict(BaseModel):
@@ -123,7 +123,7 @@ def test_objects_no_executor_runs_are_rejected():
     with pytest.raises(UnknownMetricError, match="conversational"):
         bind_metrics([conversational], None)
     with pytest.raises(UnknownMetricError, match="no executor accepts"):
-        route(object())
+        executor_for(object())
 
 
 def _run(code: str, cwd) -> str:

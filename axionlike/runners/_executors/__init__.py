@@ -23,7 +23,7 @@ _EXECUTORS: tuple[MetricExecutor, ...] = (
 )
 
 
-def route(metric: Any) -> MetricExecutor:
+def executor_for(metric: Any) -> MetricExecutor:
     """The executor that runs ``metric``; raises UnknownMetricError if none does."""
     for executor in _EXECUTORS:
         if executor.accepts(metric):
@@ -35,4 +35,4 @@ def route(metric: Any) -> MetricExecutor:
     )
 
 
-__all__ = ["MetricDescription", "MetricExecutor", "Scorer", "route"]
+__all__ = ["MetricDescription", "MetricExecutor", "Scorer", "executor_for"]
