@@ -114,7 +114,9 @@ def _imports_in_docs() -> list[tuple[str, str, str]]:
 def test_every_name_the_docs_import_is_exported():
     imports = _imports_in_docs()
     assert len(imports) > 50
-    private = [f"{where}: {module}" for module, _, where in imports if any(p.startswith("_") for p in module.split("."))]
+    private = [
+        f"{where}: {module}" for module, _, where in imports if any(p.startswith("_") for p in module.split("."))
+    ]
     assert private == []
     unexported = [
         f"{where}: from {module} import {name}"

@@ -13,6 +13,9 @@ from axionlike.metrics import AnswerRelevancy, ExactMatch, Latency
 from axionlike.runners import ErrorConfig, evaluation_runner, executor_for
 from axionlike.runners._binding import bind_metrics
 
+pytest.importorskip("ragas", reason="the Ragas extra is not installed: pip install 'axionlike[ragas]'")
+pytest.importorskip("deepeval", reason="the DeepEval extra is not installed: pip install 'axionlike[deepeval]'")
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from ragas.metrics import ExactMatch as RagasExactMatch

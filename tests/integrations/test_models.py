@@ -17,6 +17,9 @@ from axionlike._exceptions import UnknownMetricError
 from axionlike.llm import collect_usage
 from axionlike.runners import executor_for
 
+pytest.importorskip("ragas", reason="the Ragas extra is not installed: pip install 'axionlike[ragas]'")
+pytest.importorskip("deepeval", reason="the DeepEval extra is not installed: pip install 'axionlike[deepeval]'")
+
 
 class Verdict(BaseModel):
     verdict: str
