@@ -91,7 +91,7 @@ class DatasetLoadError(DatasetError):
 class InvalidItemError(DatasetError):
     """One row is not a valid DatasetItem; the message names the row and field."""
 
-    def __init__(self, message: str, *, row: int | None = None, item_id: str | None = None) -> None:
+    def __init__(self, message: str, *, row: int, item_id: str | None = None) -> None:
         super().__init__(message)
         self.row = row
         self.item_id = item_id

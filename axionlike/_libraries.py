@@ -30,7 +30,7 @@ def load_ragas(purpose: str) -> ModuleType:
         import ragas
     except ImportError as exc:
         raise MissingDependencyError("ragas", "ragas", purpose) from exc
-    return ragas
+    return sys.modules[ragas.__name__]
 
 
 def deepeval_home() -> str:
@@ -66,4 +66,4 @@ def load_deepeval(purpose: str) -> ModuleType:
                     os.chdir(cwd)
     import deepeval
 
-    return deepeval
+    return sys.modules[deepeval.__name__]

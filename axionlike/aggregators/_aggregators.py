@@ -55,9 +55,9 @@ class Aggregator(BaseModel):
         """The aggregate of one item's scores, or an error entry if none succeeded."""
         names = self.inputs(list(by_name))
         ok = {
-            n: by_name[n].score
+            n: score.score
             for n in names
-            if n in by_name and by_name[n].status == "scored" and by_name[n].score is not None
+            if (score := by_name.get(n)) is not None and score.status == "scored" and score.score is not None
         }
         failed = [n for n in names if n not in ok]
         result = MetricScore(name=self.name, source="aggregate", threshold=self.threshold)

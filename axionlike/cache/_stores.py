@@ -185,7 +185,7 @@ class DiskStore:
 
     def clear(self) -> int:
         self.flush()
-        return self._cache.clear()
+        return int(self._cache.clear())
 
     def __len__(self) -> int:
         self.flush()
@@ -193,7 +193,7 @@ class DiskStore:
 
     def volume(self) -> int:
         """Bytes on disk."""
-        return self._cache.volume()
+        return int(self._cache.volume())
 
     def close(self) -> None:
         self.flush()

@@ -138,6 +138,16 @@ class DatasetItem(BaseModel):
             return getattr(self, field)
         return (self.model_extra or {}).get(field, default)
 
+    def text(self, field: str) -> str:
+        """The text in ``field``, for a metric that requires it (the engine has checked it has a value).
+
+        Raises TypeError naming the item and the field when the value is not a string.
+        """
+        value = self.get(field)
+        if not isinstance(value, str):
+            raise TypeError(f"field '{field}' of item '{self.id}' holds {type(value).__name__}, not text")
+        return value
+
     def missing(self, fields: Iterable[str]) -> list[str]:
         """The names among ``fields`` that have no value here: absent, ``None``, or an empty list or dict.
 

@@ -133,26 +133,24 @@ def list_experiments(results_dir: str | Path) -> list[dict[str, Any]]:
     root = Path(results_dir)
     if not root.is_dir():
         return []
-    rows = []
+    rows: list[tuple[float, dict[str, Any]]] = []
     for directory in root.iterdir():
         if not directory.is_dir() or not any(directory.glob(f"*{_JOURNAL_SUFFIX}")):
             continue
         store = ExperimentStore(root, directory.name)
         results = store.results()
         modified = max(p.stat().st_mtime for p in directory.iterdir())
-        rows.append(
-            {
-                "name": directory.name,
-                "evaluations": len(results),
-                "interrupted": len(store.pending()),
-                "rows": sum(len(r.results) for r in results),
-                "errors": sum(not t.succeeded for r in results for t in r.results),
-                "modified": datetime.fromtimestamp(modified, UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                "_mtime": modified,
-            }
-        )
-    rows.sort(key=lambda r: r["_mtime"], reverse=True)
-    return [{k: v for k, v in r.items() if k != "_mtime"} for r in rows]
+        summary = {
+            "name": directory.name,
+            "evaluations": len(results),
+            "interrupted": len(store.pending()),
+            "rows": sum(len(r.results) for r in results),
+            "errors": sum(not t.succeeded for r in results for t in r.results),
+            "modified": datetime.fromtimestamp(modified, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        rows.append((modified, summary))
+    rows.sort(key=lambda row: row[0], reverse=True)
+    return [summary for _, summary in rows]
 
 
 def list_runs_text(results_dir: str | Path) -> list[str]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import gc
 import os
 import threading
 import time
+import types
 from typing import Any
 
 _lock = threading.Lock()
@@ -35,9 +39,28 @@ def load_litellm() -> Any:
                 # litellm's OpenAI embedding path turns max_retries=0 into this default
                 # (``max_retries or DEFAULT_MAX_RETRIES``); retries belong to axionlike's client.
                 litellm.DEFAULT_MAX_RETRIES = 0
+            atexit.register(_close_pending_logging_worker)
             import_seconds = time.perf_counter() - started
             _module = litellm
     return _module
+
+
+def _close_pending_logging_worker() -> None:
+    """Close litellm's logging-worker coroutines still waiting when the process exits.
+
+    Every async litellm call queues its logging on a worker task of the running loop; when
+    calls move to another loop, the worker of the old one is left waiting. On a loop that
+    is never closed (DeepEval's synchronous ``measure()`` runs one) it is still waiting at
+    exit, and CPython 3.11 can crash (SIGSEGV) when it garbage-collects such a coroutine
+    while tearing modules down. Closed here, before the teardown, they end cleanly.
+    """
+    from litellm.litellm_core_utils.logging_worker import LoggingWorker
+
+    worker_loop = LoggingWorker._worker_loop.__code__
+    for obj in gc.get_objects():
+        if isinstance(obj, types.CoroutineType) and obj.cr_code is worker_loop and obj.cr_frame is not None:
+            with contextlib.suppress(Exception):
+                obj.close()
 
 
 def litellm_loaded() -> bool:

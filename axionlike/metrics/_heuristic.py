@@ -25,8 +25,8 @@ class ExactMatch(BaseMetric):
     strip: bool = True
 
     async def execute(self, item: DatasetItem) -> float:
-        a = _normalise(item.actual_output, self.case_sensitive, self.strip)
-        b = _normalise(item.expected_output, self.case_sensitive, self.strip)
+        a = _normalise(item.text("actual_output"), self.case_sensitive, self.strip)
+        b = _normalise(item.text("expected_output"), self.case_sensitive, self.strip)
         return float(a == b)
 
 
@@ -43,7 +43,7 @@ class Contains(BaseMetric):
         if needle is None:
             raise ValueError("Contains needs `substring` or the item's expected_output")
         found = _normalise(needle, self.case_sensitive, True) in _normalise(
-            item.actual_output, self.case_sensitive, False
+            item.text("actual_output"), self.case_sensitive, False
         )
         return MetricResult(score=float(found), explanation=f"{'found' if found else 'missing'}: {needle!r}")
 
@@ -68,7 +68,7 @@ class RegexMatch(BaseMetric):
     async def execute(self, item: DatasetItem) -> float:
         regex = re.compile(self.pattern, re.IGNORECASE if self.ignore_case else 0)
         match = regex.fullmatch if self.full_match else regex.search
-        return float(match(item.actual_output) is not None)
+        return float(match(item.text("actual_output")) is not None)
 
 
 class LevenshteinSimilarity(BaseMetric):
@@ -80,8 +80,8 @@ class LevenshteinSimilarity(BaseMetric):
     async def execute(self, item: DatasetItem) -> float:
         from rapidfuzz.distance import Levenshtein
 
-        a = _normalise(item.actual_output, self.case_sensitive, True)
-        b = _normalise(item.expected_output, self.case_sensitive, True)
+        a = _normalise(item.text("actual_output"), self.case_sensitive, True)
+        b = _normalise(item.text("expected_output"), self.case_sensitive, True)
         return Levenshtein.normalized_similarity(a, b)
 
 
@@ -93,7 +93,7 @@ class Latency(BaseMetric):
     default_threshold = None
 
     async def execute(self, item: DatasetItem) -> MetricResult:
-        latency = float(item.latency)
+        latency = float(item.get("latency"))
         return MetricResult(score=latency, explanation=f"took {latency:.3f} s")
 
 
@@ -105,7 +105,7 @@ class JsonValidity(BaseMetric):
 
     async def execute(self, item: DatasetItem) -> MetricResult:
         try:
-            value = json.loads(item.actual_output)
+            value = json.loads(item.text("actual_output"))
         except json.JSONDecodeError as exc:
             return MetricResult(score=0.0, explanation=f"not JSON: {exc.msg} at position {exc.pos}")
         if self.required_keys:
@@ -126,7 +126,7 @@ class LengthConstraint(BaseMetric):
     unit: Literal["characters", "words"] = "characters"
 
     async def execute(self, item: DatasetItem) -> MetricResult:
-        text = item.actual_output
+        text = item.text("actual_output")
         length = len(text.split()) if self.unit == "words" else len(text)
         too_short = self.min_length is not None and length < self.min_length
         too_long = self.max_length is not None and length > self.max_length

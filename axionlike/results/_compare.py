@@ -53,15 +53,17 @@ class MetricComparison(BaseModel):
 
     @property
     def mean_difference(self) -> float | None:
-        if self.baseline is None or self.current is None or None in (self.baseline.mean, self.current.mean):
+        if self.baseline is None or self.current is None:
             return None
-        return self.current.mean - self.baseline.mean
+        before, now = self.baseline.mean, self.current.mean
+        return None if before is None or now is None else now - before
 
     @property
     def pass_rate_difference(self) -> float | None:
-        if self.baseline is None or self.current is None or None in (self.baseline.pass_rate, self.current.pass_rate):
+        if self.baseline is None or self.current is None:
             return None
-        return self.current.pass_rate - self.baseline.pass_rate
+        before, now = self.baseline.pass_rate, self.current.pass_rate
+        return None if before is None or now is None else now - before
 
     def cells(self) -> dict[str, str]:
         """The row's formatted values, by column, as both views print them."""
@@ -180,7 +182,8 @@ class Comparison:
         self.metrics: dict[str, MetricComparison] = {}
         for name in names:
             now, before = current.summary.get(name), baseline.summary.get(name)
-            higher = (now or before).higher_is_better
+            either = now or before  # a name comes from one of the two summaries
+            higher = either.higher_is_better if either is not None else True
             paired = _paired(current, baseline, name, confidence, resamples, seed)
             self.metrics[name] = MetricComparison(
                 name=name,

@@ -40,8 +40,8 @@ def clip(text: Any, limit: int = TEXT_LIMIT) -> str | None:
     """``text`` as a string of at most ``limit`` characters (``None`` stays ``None``)."""
     if text is None:
         return None
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    shown = str(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def fmt(value: float | None, pattern: str = "{:.3f}") -> str:
@@ -192,18 +192,20 @@ def _histogram(values: list[float], domain: tuple[float, float]) -> Histogram:
 
 
 def _card(summary: MetricSummary, pairs: list[tuple[TestResult, MetricScore]], worst: int) -> MetricCard:
-    scored = [(t, s) for t, s in pairs if s.status == "scored" and s.score is not None and math.isfinite(s.score)]
-    values = [s.score for _, s in scored]
+    scored = [
+        (t, s, s.score) for t, s in pairs if s.status == "scored" and s.score is not None and math.isfinite(s.score)
+    ]
+    values = [v for _, _, v in scored]
     domain = _domain(values, summary.threshold, summary.higher_is_better)
     sign = 1.0 if summary.higher_is_better else -1.0
-    ranked = heapq.nsmallest(worst, scored, key=lambda ts: (sign * ts[1].score, ts[0].index))
+    ranked = heapq.nsmallest(worst, scored, key=lambda tsv: (sign * tsv[2], tsv[0].index))
     errors = [_note(t, s) for t, s in pairs if s.status == "error"][:worst]
     return MetricCard(
         summary=summary,
         domain=domain,
         histogram=_histogram(values, domain) if len(values) > STRIP_LIMIT else None,
         values=values if len(values) <= STRIP_LIMIT else [],
-        worst=[_note(t, s) for t, s in ranked],
+        worst=[_note(t, s) for t, s, _ in ranked],
         errors=errors,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from axionlike.results._scorecard import fmt
@@ -130,7 +131,7 @@ def comparison_renderable(comparison: Comparison, width: int = 120) -> Any:
         pad_edge=False,
         collapse_padding=True,
     )
-    columns = {
+    columns: dict[str, Callable[[dict[str, str]], str]] = {
         "metric": lambda c: c["metric"],
         "mean": lambda c: f"{c['baseline mean']} →{sep}{c['current mean']}",
         "Δ mean": lambda c: c["Δ mean"],

@@ -41,7 +41,9 @@ def task_identity(task: Any) -> dict[str, Any]:
             "kwargs": repr(sorted(task.keywords.items())),
         }
     target = task if inspect.isfunction(task) or inspect.ismethod(task) else type(task)
-    identity = {"task": f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}"}
+    identity: dict[str, Any] = {
+        "task": f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}"
+    }
     if getattr(target, "__name__", "") == "<lambda>":
         identity["line"] = target.__code__.co_firstlineno
     return identity

@@ -46,7 +46,8 @@ class RecordedRequest:
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        return (self.body or {}).get("messages", [])
+        messages: list[dict[str, Any]] = (self.body or {}).get("messages", [])
+        return messages
 
     def text(self) -> str:
         """All message text of the request, concatenated."""
@@ -79,8 +80,10 @@ def requested_tool(body: Mapping[str, Any]) -> dict[str, Any] | None:
     choice = body.get("tool_choice")
     if isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name")
-        return next((t for t in tools if t.get("name") == name), tools[0])
-    return tools[0]
+        chosen: dict[str, Any] = next((t for t in tools if t.get("name") == name), tools[0])
+        return chosen
+    first: dict[str, Any] = tools[0]
+    return first
 
 
 def requested_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -112,7 +115,8 @@ def default_answer(body: Mapping[str, Any]) -> str | dict[str, Any] | list[Any]:
         return f"fake answer {unit_value(seed):.4f}"
     if not schema:
         return {"score": round(unit_value(seed), 4), "explanation": "fake explanation"}
-    return fill_schema(schema, seed)
+    filled: str | dict[str, Any] | list[Any] = fill_schema(schema, seed)
+    return filled
 
 
 def _cacheable_prefix(messages: list[dict[str, Any]]) -> str | None:

@@ -58,6 +58,11 @@ def _usage_details(attributes: dict[str, Any]) -> dict[str, int] | None:
     return usage
 
 
+def _id_bytes(hex_id: str | None) -> bytes:
+    """An OTel id from the hex id the tracer gave the span when it opened."""
+    return bytes.fromhex(hex_id) if hex_id else b""
+
+
 def _nanos(moment: Any) -> int:
     return int(moment.timestamp() * 1e9)
 
@@ -162,9 +167,9 @@ class LangfuseTracer(BackendTracer):
         if span.parent is None:
             encoded.append(self._key_value(key=_APP_ROOT, value=self._any_value(bool_value=True)))
         record = pb.Span(
-            trace_id=bytes.fromhex(span.trace_id),
-            span_id=bytes.fromhex(span.span_id),
-            parent_span_id=bytes.fromhex(span.parent.span_id) if span.parent is not None else b"",
+            trace_id=_id_bytes(span.trace_id),
+            span_id=_id_bytes(span.span_id),
+            parent_span_id=_id_bytes(span.parent.span_id) if span.parent is not None else b"",
             name=span.name,
             kind=pb.Span.SPAN_KIND_INTERNAL,
             start_time_unix_nano=_nanos(span.start_time),

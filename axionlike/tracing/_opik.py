@@ -104,11 +104,10 @@ class OpikTracer(BackendTracer):
         if span.error:
             exception_type, _, message = span.error.partition(": ")
             record["error_info"] = {"exception_type": exception_type, "message": message, "traceback": ""}
-        root = span.parent is None
-        if root:
+        parent = span.parent
+        if parent is None:
             record["id"] = span.trace_id
         else:
-            parent = span.parent
             record.update(
                 id=span.span_id,
                 trace_id=span.trace_id,
@@ -123,10 +122,10 @@ class OpikTracer(BackendTracer):
                 record["usage"] = _usage(attributes)
                 if attributes.get("cost") is not None:
                     record["total_estimated_cost"] = float(attributes["cost"])
-        self.queue_json("traces" if root else "spans", record)
+        self.queue_json("traces" if parent is None else "spans", record)
         for name, value, comment in span.scores:
             score = {"id": record["id"], "project_name": self._project, "name": name, "value": value, "source": "sdk"}
-            self.queue_json("trace_scores" if root else "span_scores", {**score, "reason": comment})
+            self.queue_json("trace_scores" if parent is None else "span_scores", {**score, "reason": comment})
 
     def _post(self, kind: str, records: list[bytes]) -> None:
         method, path, key = _ROUTES[kind]

@@ -153,6 +153,27 @@ def test_routing_native_metrics_imports_neither_library(tmp_path):
     assert loaded == ""
 
 
+def test_a_script_that_measures_synchronously_exits_cleanly(tmp_path):
+    """DeepEval's sync ``measure()`` runs our async calls on a loop it never closes; the process must not
+    crash at exit (CPython 3.11 did, collecting litellm's orphaned logging worker)."""
+    out = _run(
+        f"""
+        from deepeval.metrics import AnswerRelevancyMetric
+        from deepeval.test_case import LLMTestCase
+        from axionlike.integrations.models import LiteLLMDeepEval
+        from axionlike.testing import FakeLLMServer
+
+        with FakeLLMServer() as server:
+            model = LiteLLMDeepEval("{MODEL}", api_base=server.api_base, api_key="dummy-key-123")
+            metric = AnswerRelevancyMetric(model=model, async_mode=True)
+            metric.measure(LLMTestCase(input="q?", actual_output="an answer"), _show_indicator=False)
+            print(metric.score)
+        """,
+        tmp_path,
+    )
+    assert 0 <= float(out.splitlines()[-1]) <= 1
+
+
 def test_importing_deepeval_through_axionlike_leaves_the_working_directory_alone(tmp_path):
     """DeepEval 2.x makes ``.deepeval/`` in the cwd on import; axionlike imports it elsewhere."""
     out = _run(
