@@ -169,7 +169,7 @@ class CallableAggregator(Aggregator):
     fn: Callable[[dict[str, float]], Any] = Field(exclude=True)
 
     def combine(self, scores: dict[str, float]) -> MetricResult:
-        return MetricResult.from_value(self.fn(dict(scores)), f"aggregator '{self.name}'")
+        return MetricResult.from_value(self.fn(dict(scores)), self.name, kind="aggregator")
 
 
 def as_aggregator(value: Any) -> Aggregator:

@@ -121,7 +121,7 @@ class BoundGrader(Scorer):
         kwargs = apply_mapper(item.get(SAMPLE_FIELD), self.mapper, label=label, grader=self.name)
         if self.executor is None:
             fn = getattr(self.grader, "aevaluate", None) or self.grader
-            return MetricResult.from_value(await invoke(fn, **kwargs), f"grader '{self.name}'")
+            return MetricResult.from_value(await invoke(fn, **kwargs), self.name, kind="grader")
         assert self.inner is not None
         try:
             metric_item = DatasetItem.model_validate({**kwargs, "id": item.id})

@@ -25,8 +25,8 @@ def _one_score(evaluation: str, name: str, value: Any, threshold: float | None) 
             raise MetricError(f"evaluation '{evaluation}' returned a MetricScore '{name}' without a score")
         score = value.model_copy(update={"name": name, "source": SOURCE})
     else:
-        producer = f"evaluation '{evaluation}'" + (f" (score '{name}')" if name != evaluation else "")
-        result = MetricResult.from_value(value, producer)
+        label = evaluation if name == evaluation else f"{evaluation}' (score '{name}"
+        result = MetricResult.from_value(value, label, kind="evaluation")
         score = MetricScore(
             name=name,
             score=result.score,

@@ -34,7 +34,7 @@ class MetricResult(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
-    def from_value(cls, value: Any, producer: str) -> MetricResult:
+    def from_value(cls, value: Any, name: str, *, kind: str = "metric") -> MetricResult:
         """What a metric, grader, aggregator or scoring function returned, as a MetricResult.
 
         The one reading of returned values, whoever returned them: a MetricResult; a
@@ -42,18 +42,22 @@ class MetricResult(BaseModel):
         ``metadata``; other keys become metadata); or an object with ``.score`` (and
         ``.explanation`` or ``.reason``, and ``.metadata``), such as Axion's and
         OpenJudge's result objects. Anything else, or a score that is not a finite number,
-        raises MetricError naming ``producer`` (``"metric 'exact_match'"``).
+        raises MetricError naming the producer (``"metric 'exact_match'"``: ``kind`` and
+        ``name``).
         """
+        if isinstance(value, MetricResult):
+            _check_score(value.score, kind, name)
+            return value
+        if isinstance(value, (bool, int, float)):
+            _check_score(value, kind, name)
+            return cls(score=float(value))
         if isinstance(value, Mapping):
             if "score" not in value:
-                raise MetricError(f"{producer} returned a mapping without 'score' (keys: {', '.join(map(str, value))})")
+                keys = ", ".join(map(str, value))
+                raise MetricError(f"{kind} '{name}' returned a mapping without 'score' (keys: {keys})")
             rest = {k: v for k, v in value.items() if k not in ("score", "reason", "explanation", "metadata")}
             score, explanation = value["score"], value.get("explanation", value.get("reason"))
             metadata = {**rest, **(value.get("metadata") or {})}
-        elif isinstance(value, MetricResult):
-            score, explanation, metadata = value.score, value.explanation, value.metadata
-        elif isinstance(value, (bool, int, float)):
-            score, explanation, metadata = value, None, {}
         elif hasattr(value, "score"):
             explanation = getattr(value, "explanation", None)
             if explanation is None:
@@ -61,16 +65,18 @@ class MetricResult(BaseModel):
             score, metadata = value.score, dict(getattr(value, "metadata", None) or {})
         else:
             raise MetricError(
-                f"{producer} returned {type(value).__name__} {value!r:.60}; expected a number, a bool, a "
+                f"{kind} '{name}' returned {type(value).__name__} {value!r:.60}; expected a number, a bool, a "
                 "MetricResult, a mapping with 'score' or an object with a .score"
             )
-        if not isinstance(score, (bool, int, float)):
-            raise MetricError(f"{producer} returned a score of type {type(score).__name__} ({score!r:.60})")
-        if not math.isfinite(score):
-            raise MetricError(f"{producer} returned a non-finite score ({score})")
-        if isinstance(value, MetricResult):
-            return value
+        _check_score(score, kind, name)
         return cls(score=float(score), explanation=None if explanation is None else str(explanation), metadata=metadata)
+
+
+def _check_score(score: Any, kind: str, name: str) -> None:
+    if not isinstance(score, (bool, int, float)):
+        raise MetricError(f"{kind} '{name}' returned a score of type {type(score).__name__} ({score!r:.60})")
+    if not math.isfinite(score):
+        raise MetricError(f"{kind} '{name}' returned a non-finite score ({score})")
 
 
 class BaseMetric(BaseModel):

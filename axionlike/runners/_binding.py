@@ -24,7 +24,7 @@ class BoundMetric:
     def name(self) -> str:
         return self.description.name
 
-    @property
+    @functools.cached_property
     def reads(self) -> tuple[str, ...]:
         """The item fields the metric reads: they, with its identity, key its cache entries."""
         return self.description.required_fields + self.description.optional_fields

@@ -39,7 +39,7 @@ class OpenJudgeStyleResult:
     ],
 )
 def test_every_shape_reads_the_same_way(value, score, explanation, metadata):
-    result = MetricResult.from_value(value, "metric 'm'")
+    result = MetricResult.from_value(value, "m")
     assert (result.score, result.explanation, result.metadata) == (score, explanation, metadata)
 
 
@@ -55,7 +55,7 @@ def test_every_shape_reads_the_same_way(value, score, explanation, metadata):
 )
 def test_anything_else_is_an_error_naming_the_producer(value, message):
     with pytest.raises(MetricError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
-        MetricResult.from_value(value, "metric 'm'")
+        MetricResult.from_value(value, "m")
 
 
 class AxionStyleMetric(BaseMetric):

@@ -31,7 +31,7 @@ class NativeExecutor:
         )
 
     async def execute(self, metric: BaseMetric, item: DatasetItem) -> MetricResult:
-        return MetricResult.from_value(await metric.execute(item), f"metric '{metric.name}'")
+        return MetricResult.from_value(await metric.execute(item), metric.name)
 
 
 class FunctionExecutor:
@@ -58,7 +58,7 @@ class FunctionExecutor:
 
     async def execute(self, metric: Any, item: DatasetItem) -> MetricResult:
         name = getattr(metric, "__name__", type(metric).__name__)
-        return MetricResult.from_value(await invoke(metric, item), f"metric '{name}'")
+        return MetricResult.from_value(await invoke(metric, item), name)
 
 
 class ScorerExecutor:
