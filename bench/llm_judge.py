@@ -73,7 +73,7 @@ def main() -> None:
         started = time.perf_counter()
         warm = evaluation_runner(items[:1], metrics, "warm-up", show_progress=False, max_concurrent=2)
         first_call = time.perf_counter() - started
-        from axionlike.llm import _litellm
+        from axionlike.llm._transports import _litellm
 
         started, cpu_started = time.perf_counter(), time.process_time()
         result = evaluation_runner(items, metrics, "bench", max_concurrent=args.concurrency, show_progress=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -33,6 +33,7 @@ class LiteLLMAdapter:
         retry: RetryPolicy | None = None,
         requests_per_minute: float | None = None,
         enable_prompt_caching: bool | None = None,
+        transport: Literal["auto", "direct", "litellm"] = "auto",
         **params: Any,
     ) -> None:
         self.client = LLMClient(
@@ -44,6 +45,7 @@ class LiteLLMAdapter:
             timeout=timeout,
             retry=retry,
             requests_per_minute=requests_per_minute,
+            transport=transport,
             **params,
         )
         self.enable_prompt_caching = enable_prompt_caching

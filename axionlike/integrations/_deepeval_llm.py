@@ -12,7 +12,7 @@ from axionlike.integrations._adapter import LiteLLMAdapter
 
 
 class LiteLLMDeepEval(LiteLLMAdapter, DeepEvalBaseLLM):
-    """The model of DeepEval metrics, through axionlike's LLM client (litellm underneath).
+    """The model of DeepEval metrics, through axionlike's LLM client.
 
     A ``DeepEvalBaseLLM``: ``a_generate(prompt, schema=...)`` returns a parsed
     ``schema`` instance (DeepEval's structured-output path for custom models) or the
@@ -20,7 +20,7 @@ class LiteLLMDeepEval(LiteLLMAdapter, DeepEvalBaseLLM):
     prompt caching and spans are the LLMClient's.
 
     Args:
-        model_name: any model litellm accepts (``'gpt-4o'``, ``'openai/<name>'``, ...).
+        model_name: the model as litellm names it (``'gpt-4o'``, ``'openai/<name>'``, ...).
         api_base: endpoint override.
         api_key: key override; otherwise the provider's environment variable.
         temperature: sampling temperature.
@@ -29,7 +29,9 @@ class LiteLLMDeepEval(LiteLLMAdapter, DeepEvalBaseLLM):
         retry: retry policy; the process default when None.
         requests_per_minute: pace calls to this model.
         enable_prompt_caching: mark prompts cacheable; ``None`` follows the runner.
-        params: further litellm ``completion`` parameters.
+        transport: ``'auto'``, ``'direct'`` or ``'litellm'``: how the model is reached
+            (see ``LLMClient``); OpenAI-compatible models go direct by default.
+        params: further request parameters.
 
     Example:
         ```python

@@ -14,7 +14,7 @@ T = TypeVar("T", bound=BaseModel)
 
 
 class LiteLLMRagas(LiteLLMAdapter, InstructorBaseRagasLLM):
-    """The LLM of Ragas metrics, through axionlike's LLM client (litellm underneath).
+    """The LLM of Ragas metrics, through axionlike's LLM client.
 
     It is a Ragas ``InstructorBaseRagasLLM`` (prompt + response model -> parsed model),
     the interface both the ``ragas.metrics.collections`` classes and the older
@@ -22,7 +22,7 @@ class LiteLLMRagas(LiteLLMAdapter, InstructorBaseRagasLLM):
     repair, retries, usage and spans are the LLMClient's.
 
     Args:
-        model_name: any model litellm accepts (``'gpt-4o'``, ``'openai/<name>'``, ...).
+        model_name: the model as litellm names it (``'gpt-4o'``, ``'openai/<name>'``, ...).
         api_base: endpoint override.
         api_key: key override; otherwise the provider's environment variable.
         temperature: sampling temperature.
@@ -32,7 +32,9 @@ class LiteLLMRagas(LiteLLMAdapter, InstructorBaseRagasLLM):
         requests_per_minute: pace calls to this model.
         enable_prompt_caching: mark the fixed part of Ragas prompts cacheable; ``None``
             follows the runner's ``enable_prompt_caching``.
-        params: further litellm ``completion`` parameters.
+        transport: ``'auto'``, ``'direct'`` or ``'litellm'``: how the model is reached
+            (see ``LLMClient``); OpenAI-compatible models go direct by default.
+        params: further request parameters.
 
     Example:
         ```python

@@ -1,21 +1,24 @@
-"""LLMClient: the one way axionlike calls an LLM (litellm underneath).
+"""LLMClient: the one way axionlike calls an LLM, whichever route reaches the model.
 
-One ``complete`` (or ``embed``) is one logical call: flow control per model (adaptive in-flight limit,
-optional RPM pacing), a per-call timeout, retries owned by tenacity, errors translated
-to axionlike's LLM errors with secrets masked, tokens and cost recorded in the open
-usage scopes, and an ``llm_call`` span. ``structured`` adds JSON-schema output parsed
-into a pydantic model, with a repair step, under a ``litellm_structured`` span.
+One ``complete`` (or ``embed``) is one logical call: flow control per model (adaptive
+in-flight limit, optional RPM pacing), a per-call timeout, retries owned by tenacity,
+errors translated to axionlike's LLM errors with secrets masked, tokens and cost
+recorded in the open usage scopes, and an ``llm_call`` span. ``structured`` adds
+output parsed into a pydantic model (a JSON schema, or a forced tool call for models
+without one), with a repair step, under a ``litellm_structured`` span. A transport
+(``_transports``) only sends the request: the direct OpenAI-protocol route or litellm.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, SecretStr
 from tenacity import RetryCallState
@@ -26,10 +29,19 @@ from axionlike._retry import RetryPolicy, retrying
 from axionlike._sync import run_sync
 from axionlike.llm._keys import check_api_key, is_local, key_variable
 from axionlike.llm._limits import ModelLimits, RequestPacer, model_limits
-from axionlike.llm._litellm import litellm_loaded, load_litellm
-from axionlike.llm._retry import default_retry_policy, is_rate_limit, is_retryable, is_timeout, retry_after
-from axionlike.llm._retry import status_code as http_status
-from axionlike.llm._structured import parse_structured, response_format
+from axionlike.llm._pricing import supports
+from axionlike.llm._retry import default_retry_policy
+from axionlike.llm._structured import parse_structured, response_format, tool_format
+from axionlike.llm._transports import (
+    Completion,
+    Embedding,
+    Route,
+    Transport,
+    TransportError,
+    import_in_background,
+    resolve_route,
+    transport_for,
+)
 from axionlike.llm._usage import record_usage
 from axionlike.results import Usage
 from axionlike.tracing import get_tracer
@@ -37,9 +49,10 @@ from axionlike.tracing import get_tracer
 logger = logging.getLogger("axionlike.llm")
 T = TypeVar("T", bound=BaseModel)
 Messages = Sequence[dict[str, Any]]
+StructuredMode = Literal["auto", "json_schema", "tool"]
 
 _TIMEOUT_GRACE = 1.0
-"""Seconds past the per-call timeout before our own guard cancels a call litellm did not end."""
+"""Seconds past the per-call timeout before our own guard cancels a call the transport did not end."""
 
 _LOCAL_PLACEHOLDER_KEY = "local-server-needs-no-key"
 
@@ -51,14 +64,16 @@ REPAIR_PROMPT = (
 
 @dataclass(frozen=True)
 class LLMResponse:
-    """One completed call: the message content, its usage, how many attempts it took."""
+    """One completed call: the message content and tool calls, its usage, how many attempts it took."""
 
     content: str | None
     usage: Usage
     model: str
     attempts: int
-    raw: Any = field(default=None, repr=False, compare=False)
-    """litellm's ``ModelResponse`` (for tool calls, several choices, logprobs, ...)."""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    """The first choice's tool calls, OpenAI-shaped (``{"function": {"name", "arguments"}}``)."""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The whole response as a dict in the OpenAI shape (several choices, logprobs, ...)."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +98,17 @@ class StructuredResponse(Generic[T]):
 
 
 class LLMClient:
-    """Calls one model through litellm, with retries, timeouts, flow control and accounting.
+    """Calls one model, with retries, timeouts, flow control and accounting, by the route that fits it.
+
+    OpenAI's models and OpenAI-compatible servers (``openai/<name>`` with an ``api_base``:
+    vLLM, SGLang, Ollama's ``/v1``; ``hosted_vllm/<name>``) are called directly over HTTP;
+    every other provider (Anthropic, Bedrock, Vertex, ...) through litellm. Both routes
+    give the same answers, usage, cost, errors and spans; ``transport`` forces one.
 
     Args:
-        model_name: any model litellm accepts (``'gpt-4o'``, ``'openai/...'``,
-            ``'anthropic/...'``); ``'openai/<name>'`` with ``api_base`` reaches any
-            OpenAI-compatible server.
-        api_base: endpoint override.
+        model_name: the model as litellm names it (``'gpt-4o'``, ``'openai/...'``,
+            ``'anthropic/...'``, ``'hosted_vllm/...'``).
+        api_base: endpoint override (up to ``/v1`` for an OpenAI-compatible server).
         api_key: key override; otherwise the provider's environment variable. It is
             registered as a secret and never appears in errors, logs or spans.
         timeout: seconds one attempt may take.
@@ -97,7 +116,13 @@ class LLMClient:
         temperature: sampling temperature (``None`` leaves the provider default).
         max_tokens: completion length cap.
         requests_per_minute: pace this model's requests (process-wide, per api_base).
-        params: further litellm ``completion`` parameters, sent on every call.
+        transport: ``'auto'`` (by provider), ``'direct'`` (the OpenAI protocol over
+            aiohttp, also for a proxy of another provider) or ``'litellm'``.
+        structured_output: how ``structured`` asks for JSON: ``'json_schema'``
+            (``response_format``), ``'tool'`` (a forced tool call), or ``'auto'``: a tool
+            call for models litellm's price map says lack JSON-schema output, else the schema.
+        params: further request parameters, sent on every call (in the request body on
+            the direct route, to ``litellm.acompletion`` on the other).
 
     Example:
         ```python
@@ -118,6 +143,8 @@ class LLMClient:
         temperature: float | None = 0.0,
         max_tokens: int | None = None,
         requests_per_minute: float | None = None,
+        transport: Route = "auto",
+        structured_output: StructuredMode = "auto",
         **params: Any,
     ) -> None:
         self.model_name = model_name
@@ -129,13 +156,16 @@ class LLMClient:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.requests_per_minute = requests_per_minute
+        self.route = resolve_route(model_name, transport)
+        """``'direct'`` or ``'litellm'``: the route this client's calls take."""
+        self.structured_output = structured_output
         self.params = params
 
     def __repr__(self) -> str:
-        return f"LLMClient(model_name={self.model_name!r}, api_base={self.api_base!r})"
+        return f"LLMClient(model_name={self.model_name!r}, api_base={self.api_base!r}, route={self.route!r})"
 
     def cache_identity(self) -> dict[str, Any]:
-        """What about this client changes answers: the model and sampling parameters (never the key)."""
+        """What about this client changes answers: the model and sampling parameters (never the key, nor the route)."""
         return {
             "model_name": self.model_name,
             "temperature": self.temperature,
@@ -144,13 +174,19 @@ class LLMClient:
         }
 
     def preflight(self, who: str = "") -> None:
-        """Raise ConfigurationError now if the model needs an API key that is not set."""
+        """Raise ConfigurationError now if the model needs an API key that is not set.
+
+        A client on the litellm route also starts importing litellm in the background,
+        so that the run's first call does not wait seconds for it.
+        """
         check_api_key(self.model_name, api_base=self.api_base, api_key=self._api_key, who=who)
+        if self.route == "litellm":
+            import_in_background()
 
     # -- calls ----------------------------------------------------------------------
 
     async def complete(self, messages: Messages, **params: Any) -> LLMResponse:
-        """One chat completion with retries; ``params`` go to litellm (``response_format``, ...).
+        """One chat completion with retries; ``params`` join the request (``response_format``, ``tools``, ...).
 
         Raises:
             RateLimitError: still 429 after the last attempt.
@@ -162,11 +198,18 @@ class LLMClient:
         with tracer.span(
             "llm_call", kind="generation", input=traced_input, metadata={"model": self.model_name}
         ) as span:
-            response, usage, attempts = await self._call("acompletion", self._request(messages, params), span)
-            content = response.choices[0].message.content if response.choices else None
+            answer, attempts = await self._call("complete", self._body(messages, params), span)
+            assert isinstance(answer, Completion)
             if tracer.enabled:
-                span.set_output(redact(content or ""))
-        return LLMResponse(content=content, usage=usage, model=self.model_name, attempts=attempts, raw=response)
+                span.set_output(redact(answer.content or json.dumps(answer.tool_calls)))
+        return LLMResponse(
+            content=answer.content,
+            usage=answer.usage,
+            model=self.model_name,
+            attempts=attempts,
+            tool_calls=answer.tool_calls,
+            raw=answer.raw,
+        )
 
     async def embed(self, texts: Sequence[str], **params: Any) -> EmbeddingResponse:
         """Embed ``texts`` (``model_name`` must be an embedding model), with the same retries.
@@ -174,38 +217,38 @@ class LLMClient:
         Raises:
             RateLimitError, LLMTimeoutError, LLMError: as ``complete``.
         """
-        request = self._request([], params)
-        request.pop("messages")
-        request.pop("temperature", None)
-        request.pop("drop_params")
-        request["input"] = list(texts)
+        body = {"input": list(texts), **self.params, **params}
         with get_tracer().span("llm_embedding", kind="embedding", metadata={"model": self.model_name}) as span:
-            response, usage, attempts = await self._call("aembedding", request, span)
-        vectors = [item["embedding"] for item in sorted(response.data, key=lambda d: d["index"])]
-        return EmbeddingResponse(vectors=vectors, usage=usage, model=self.model_name, attempts=attempts)
+            answer, attempts = await self._call("embed", body, span)
+            assert isinstance(answer, Embedding)
+        return EmbeddingResponse(vectors=answer.vectors, usage=answer.usage, model=self.model_name, attempts=attempts)
 
     async def structured(
         self, messages: Messages, schema: type[T], *, repair_attempts: int = 1, **params: Any
     ) -> StructuredResponse[T]:
         """Ask for JSON fitting ``schema`` and parse it into a ``schema`` instance.
 
-        An answer with the usual slips (prose around it, a code fence, trailing commas)
-        is repaired locally; an answer that still does not fit is sent back to the
-        model with the validation error, up to ``repair_attempts`` times.
+        The JSON is asked for with ``response_format`` (a JSON schema) or, for models
+        without it, with a forced tool call whose parameters are the schema (see
+        ``structured_output``). An answer with the usual slips (prose around it, a code
+        fence, trailing commas) is repaired locally; an answer that still does not fit
+        is sent back to the model with the validation error, up to ``repair_attempts`` times.
 
         Raises:
             StructuredOutputError: no answer fit the schema.
         """
         total = Usage()
         conversation = list(messages)
+        ask = tool_format(schema) if self._structured_mode() == "tool" else {"response_format": response_format(schema)}
         with get_tracer().span(
             "litellm_structured", kind="llm", metadata={"model": self.model_name, "schema": schema.__name__}
         ) as span:
             for repairs in range(repair_attempts + 1):
-                response = await self.complete(conversation, response_format=response_format(schema), **params)
+                response = await self.complete(conversation, **ask, **params)
                 total = total + response.usage
+                content = _structured_content(response)
                 try:
-                    value = parse_structured(response.content, schema, model_name=self.model_name)
+                    value = parse_structured(content, schema, model_name=self.model_name)
                 except StructuredOutputError as exc:
                     if repairs == repair_attempts:
                         span.set_attributes(repairs=repairs, error=str(exc))
@@ -215,7 +258,7 @@ class LLMClient:
                     logger.info("repairing structured answer of %s: %s", self.model_name, redact(str(exc)))
                     conversation = [
                         *conversation,
-                        {"role": "assistant", "content": response.content or ""},
+                        {"role": "assistant", "content": content or ""},
                         {
                             "role": "user",
                             "content": REPAIR_PROMPT.format(error=exc, schema=json.dumps(schema.model_json_schema())),
@@ -232,7 +275,7 @@ class LLMClient:
                 )
                 if get_tracer().enabled:
                     span.set_output(value.model_dump(mode="json"))
-                return StructuredResponse(value=value, usage=total, content=response.content, repairs=repairs)
+                return StructuredResponse(value=value, usage=total, content=content, repairs=repairs)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def complete_sync(self, messages: Messages, **params: Any) -> LLMResponse:
@@ -251,26 +294,56 @@ class LLMClient:
 
     # -- internals --------------------------------------------------------------------
 
-    async def _call(self, operation: str, request: dict[str, Any], span: Any) -> tuple[Any, Usage, int]:
-        """Run litellm's ``operation`` under flow control and retries; record its usage."""
-        litellm = load_litellm() if litellm_loaded() else await asyncio.to_thread(load_litellm)
+    @functools.cached_property
+    def _transport(self) -> Transport:
+        """Built on the first call, so keys and base URLs set in the environment after construction count."""
+        key = self._api_key
+        if key is None and is_local(self.api_base) and self.route == "litellm":
+            variable = key_variable(self.model_name)
+            if not (variable and os.environ.get(variable)):
+                key = _LOCAL_PLACEHOLDER_KEY  # the OpenAI SDK under litellm insists on a key; a local server needs none
+        return transport_for(self.model_name, api_base=self.api_base, api_key=key, route=self.route)
+
+    def _structured_mode(self) -> str:
+        if self.structured_output != "auto":
+            return self.structured_output
+        lacks_schema = supports(self.model_name, "response_schema") is False
+        return "tool" if lacks_schema and supports(self.model_name, "function_calling") else "json_schema"
+
+    def _body(self, messages: Messages, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": list(messages)}
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
+        body.update(self.params)
+        body.update(params)
+        return body
+
+    async def _call(self, operation: str, body: dict[str, Any], span: Any) -> tuple[Completion | Embedding, int]:
+        """Send ``body`` by the transport's ``operation`` under flow control and retries; record its usage."""
+        transport = self._transport
+        send = transport.complete if operation == "complete" else transport.embed
         policy = self.retry or default_retry_policy()
         limits = self._limits()
         attempts = 0
         try:
             async for attempt in retrying(
-                policy, retryable=is_retryable, asked_wait=retry_after, before_sleep=self._log_retry
+                policy,
+                retryable=lambda exc: isinstance(exc, TransportError) and exc.retryable,
+                asked_wait=lambda exc: getattr(exc, "retry_after", None),
+                before_sleep=self._log_retry,
             ):
                 with attempt:
                     attempts += 1
-                    response = await self._attempt(getattr(litellm, operation), limits, request)
+                    answer = await self._attempt(send, limits, body)
         except AxionlikeError:
             raise
-        except Exception as exc:
+        except TransportError as exc:
             error = self._translate(exc, attempts)
             span.set_attributes(model=self.model_name, attempts=attempts, error=str(error))
             raise error from exc
-        usage = self._usage(litellm, response)
+        usage = answer.usage
         record_usage(usage)
         span.set_attributes(
             model=self.model_name,
@@ -280,7 +353,7 @@ class LLMClient:
             cost=usage.cost,
             attempts=attempts,
         )
-        return response, usage, attempts
+        return answer, attempts
 
     def _limits(self) -> ModelLimits:
         limits = model_limits(self.model_name, self.api_base)
@@ -290,65 +363,24 @@ class LLMClient:
             limits.pacer = RequestPacer(self.requests_per_minute)
         return limits
 
-    def _request(self, messages: Messages, params: dict[str, Any]) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "model": self.model_name,
-            "messages": list(messages),
-            "timeout": self.timeout,
-            "num_retries": 0,
-            "max_retries": 0,
-            "drop_params": True,
-            **self.params,
-            **params,
-        }
-        optional = {
-            "api_base": self.api_base,
-            "api_key": self._api_key,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }
-        request.update({k: v for k, v in optional.items() if v is not None and k not in request})
-        if (
-            "api_key" not in request
-            and is_local(self.api_base)
-            and not os.environ.get(key_variable(self.model_name) or "")
-        ):
-            request["api_key"] = _LOCAL_PLACEHOLDER_KEY  # SDKs insist on a key; a local server needs none
-        return request
-
-    async def _attempt(self, call: Any, limits: ModelLimits, request: dict[str, Any]) -> Any:
+    async def _attempt(self, send: Any, limits: ModelLimits, body: dict[str, Any]) -> Completion | Embedding:
         generation = await limits.limiter.acquire()
         try:
             if limits.pacer is not None:
                 await limits.pacer.wait()
-            async with asyncio.timeout(self.timeout + _TIMEOUT_GRACE):
-                response = await call(**request)
-        except Exception as exc:
-            if is_rate_limit(exc):
+            try:
+                async with asyncio.timeout(self.timeout + _TIMEOUT_GRACE):
+                    answer: Completion | Embedding = await send(body, self.timeout)
+            except TimeoutError:
+                raise TransportError(f"no answer within {self.timeout}s", kind="timeout") from None
+        except TransportError as exc:
+            if exc.status == 429:
                 limits.limiter.on_rate_limited(generation)
             raise
         finally:
             limits.limiter.release()
         limits.limiter.on_success()
-        return response
-
-    def _usage(self, litellm: Any, response: Any) -> Usage:
-        raw = getattr(response, "usage", None)
-        details = getattr(raw, "prompt_tokens_details", None)
-        cached = getattr(details, "cached_tokens", None) or getattr(raw, "cache_read_input_tokens", None) or 0
-        cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")  # litellm priced it already
-        if cost is None:
-            try:
-                cost = litellm.completion_cost(completion_response=response)
-            except Exception:  # models missing from the price map cost 0, not a failure
-                cost = 0.0
-        return Usage(
-            prompt_tokens=getattr(raw, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(raw, "completion_tokens", 0) or 0,
-            cached_tokens=int(cached),
-            cost=float(cost or 0.0),
-            calls=1,
-        )
+        return answer
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
@@ -356,28 +388,29 @@ class LLMClient:
         logger.info(
             "LLM call to %s failed (%s), retry %d in %.2fs",
             self.model_name,
-            redact(_summary(exc)) if exc is not None else "?",
+            redact(str(exc)) if exc is not None else "?",
             state.attempt_number,
             wait,
         )
 
-    def _translate(self, exc: BaseException, attempts: int) -> LLMError:
-        summary = redact(_summary(exc))
+    def _translate(self, exc: TransportError, attempts: int) -> LLMError:
         tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
-        if is_rate_limit(exc):
-            return RateLimitError(f"model '{self.model_name}' still rate-limited (HTTP 429) {tries}: {summary}")
-        if is_timeout(exc):
+        if exc.status == 429:
+            return RateLimitError(f"model '{self.model_name}' still rate-limited (HTTP 429) {tries}: {exc}")
+        if exc.kind == "timeout":
             return LLMTimeoutError(f"model '{self.model_name}' did not answer within {self.timeout}s ({tries})")
-        code = http_status(exc)
-        if code in (401, 403):
+        if exc.status in (401, 403):
             variable = key_variable(self.model_name)
             hint = f"; check the API key ({variable} or api_key=...)" if variable else "; check the API key"
-            return LLMError(f"model '{self.model_name}' refused the credentials (HTTP {code}, not retried){hint}")
-        if code is not None and not is_retryable(exc):
-            return LLMError(f"model '{self.model_name}' rejected the request (HTTP {code}, not retried): {summary}")
-        return LLMError(f"model '{self.model_name}' call failed {tries}: {summary}")
+            return LLMError(f"model '{self.model_name}' refused the credentials (HTTP {exc.status}, not retried){hint}")
+        if exc.status is not None and not exc.retryable:
+            return LLMError(f"model '{self.model_name}' rejected the request (HTTP {exc.status}, not retried): {exc}")
+        return LLMError(f"model '{self.model_name}' call failed {tries}: {exc}")
 
 
-def _summary(exc: BaseException) -> str:
-    message = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {message[:300]}"
+def _structured_content(response: LLMResponse) -> str | None:
+    """The JSON text of a structured answer: the message content, or the first tool call's arguments."""
+    if response.tool_calls:
+        arguments = (response.tool_calls[0].get("function") or {}).get("arguments")
+        return arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return response.content

@@ -31,6 +31,23 @@ def response_format(schema: type[BaseModel]) -> dict[str, Any]:
     }
 
 
+def tool_format(schema: type[BaseModel]) -> dict[str, Any]:
+    """Request parameters asking for ``schema`` as the arguments of one forced tool call.
+
+    For models without JSON-schema output that do call tools (what instructor's tool mode does).
+    """
+    name = schema.__name__
+    function = {
+        "name": name,
+        "description": f"Give the answer as a {name}.",
+        "parameters": json.loads(schema_json(schema)),
+    }
+    return {
+        "tools": [{"type": "function", "function": function}],
+        "tool_choice": {"type": "function", "function": {"name": name}},
+    }
+
+
 def repair_json(text: str) -> Any | None:
     """Best-effort JSON from an answer with prose, code fences or trailing commas; None if hopeless."""
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 
 from axionlike.dataset import DatasetItem
 from axionlike.llm import (
@@ -20,7 +20,7 @@ from axionlike.metrics._base import BaseMetric, MetricResult
 
 V = TypeVar("V", bound=BaseModel)
 
-_OPERATIONAL = {"api_base", "api_key", "enable_prompt_caching", "timeout", "retry", "requests_per_minute"}
+_OPERATIONAL = {"api_base", "api_key", "enable_prompt_caching", "timeout", "retry", "requests_per_minute", "transport"}
 """Fields that change how the judge is reached, not what it answers: outside the identity."""
 
 
@@ -55,6 +55,11 @@ class LLMMetric(BaseMetric):
     """Retry policy of the judge calls; the process default when ``None``."""
     requests_per_minute: float | None = None
     """Pace calls to this model (process-wide)."""
+    transport: Literal["auto", "direct", "litellm"] = "auto"
+    """How the judge is reached: directly over the OpenAI protocol, through litellm, or by provider
+    (``auto``). Not part of the identity: a score cached through one route is found through the other."""
+
+    _client: LLMClient | None = PrivateAttr(default=None)
 
     def parameters(self) -> dict[str, Any]:
         """Parameters that change the score: the judge model and settings, never the key."""
@@ -100,16 +105,19 @@ class LLMMetric(BaseMetric):
         return self.verdict_model
 
     def client(self) -> LLMClient:
-        """The LLM client for this metric's judge calls."""
-        return LLMClient(
-            self.model_name,
-            api_base=self.api_base,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            retry=self.retry,
-            temperature=self.temperature,
-            requests_per_minute=self.requests_per_minute,
-        )
+        """The LLM client for this metric's judge calls (one per metric object, made on first use)."""
+        if self._client is None:
+            self._client = LLMClient(
+                self.model_name,
+                api_base=self.api_base,
+                api_key=self.api_key,
+                timeout=self.timeout,
+                retry=self.retry,
+                temperature=self.temperature,
+                requests_per_minute=self.requests_per_minute,
+                transport=self.transport,
+            )
+        return self._client
 
     def preflight(self) -> None:
         """Raise ConfigurationError now if the judge model needs an API key that is not set."""

@@ -11,6 +11,7 @@ Example:
 """
 
 from axionlike.testing._faults import Fault
+from axionlike.testing._process import FakeLLMProcess
 from axionlike.testing._schema import fill_schema, unit_value
 from axionlike.testing._server import (
     FakeLLMServer,
@@ -25,6 +26,7 @@ from axionlike.testing._server import (
 from axionlike.testing._trace_collector import TraceCollector
 
 __all__ = [
+    "FakeLLMProcess",
     "FakeLLMServer",
     "Fault",
     "RecordedRequest",

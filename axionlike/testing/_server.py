@@ -187,9 +187,7 @@ class FakeLLMServer:
             return self
         self._stopping.clear()
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._httpd.request_queue_size = 256
+        self._httpd = _HTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm-server", daemon=True
         )
@@ -365,6 +363,18 @@ def _repaired_bait(content: str) -> str:
     if text.endswith("}"):
         text = text[:-1].rstrip() + ",\n}"
     return f"Sure! Here is the JSON you asked for:\n```json\n{text}\n```"
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """A thread per connection, and a listen backlog that takes a burst of hundreds of clients.
+
+    The backlog is fixed when the socket starts listening (in the constructor), so it is a
+    class attribute here: ``socketserver``'s default of 5 resets connections when 50
+    clients connect at once.
+    """
+
+    daemon_threads = True
+    request_queue_size = 1024
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,5 +1,7 @@
 """FakeLLMServer over real HTTP (httpx): schema answers, responders, faults, recording."""
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -151,3 +153,25 @@ def test_forced_tool_calls_get_arguments_fitting_the_tool_parameters(fake_llm):
     (call,) = choice["message"]["tool_calls"]
     assert choice["finish_reason"] == "tool_calls" and call["function"]["name"] == "Verdict"
     assert 0 <= json.loads(call["function"]["arguments"])["score"] <= 1
+
+
+async def test_serves_256_concurrent_connections_without_an_error():
+    from axionlike.llm import LLMClient
+
+    with FakeLLMServer(latency=0.3) as server:
+        client = LLMClient("openai/judge", api_base=server.api_base, api_key="dummy-key", timeout=30)
+        answers = await asyncio.gather(*(client.complete([{"role": "user", "content": str(i)}]) for i in range(256)))
+    assert all(a.content and a.attempts == 1 for a in answers)
+    assert server.max_in_flight == 256  # all of them at once, none reset or retried
+
+
+def test_runs_in_a_process_of_its_own():
+    from axionlike.llm import LLMClient
+    from axionlike.testing import FakeLLMProcess
+
+    with FakeLLMProcess(latency=0.01) as server:
+        answer = LLMClient("openai/judge", api_base=server.api_base, api_key="dummy-key").complete_sync(
+            [{"role": "user", "content": "hello"}]
+        )
+        assert answer.content and answer.usage.prompt_tokens > 0
+        assert server.cpu_seconds() > 0

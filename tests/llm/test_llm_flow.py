@@ -146,22 +146,42 @@ def test_missing_key_names_the_environment_variable(monkeypatch):
     check_api_key("openai/gpt-4o-mini")
 
 
-def test_litellm_is_not_imported_before_the_first_call():
+def _in_a_fresh_process(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd(), timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def test_an_openai_compatible_judge_never_imports_litellm(fake_llm):
     code = (
         "import sys\n"
         "from axionlike.metrics import Faithfulness\n"
         "from axionlike.dataset import DatasetItem\n"
-        "m = Faithfulness(model_name='openai/x', api_base='http://127.0.0.1:1/v1')\n"
-        "m.render_messages(DatasetItem(actual_output='a', retrieved_content=['c'])); m.preflight(); m.prompt\n"
+        "from axionlike.runners import evaluation_runner\n"
+        f"m = Faithfulness(model_name='openai/judge', api_base='{fake_llm.api_base}', api_key='dummy-key')\n"
+        "r = evaluation_runner([DatasetItem(actual_output='a', retrieved_content=['c'])], [m], 'x', show_progress=False)\n"
+        "print(r.results[0].scores[0].status, 'litellm' in sys.modules)\n"
+    )
+    assert _in_a_fresh_process(code) == "scored False"
+
+
+def test_a_client_on_the_litellm_route_starts_importing_it_when_set_up():
+    code = (
+        "import sys, time\n"
+        "from axionlike.llm import LLMClient\n"
+        "client = LLMClient('anthropic/claude-3-5-haiku-latest', api_key='dummy-key')\n"
+        "print('litellm' in sys.modules)\n"
+        "client.preflight()  # the engine calls it when the run is set up\n"
+        "deadline = time.monotonic() + 60\n"
+        "while 'litellm' not in sys.modules and time.monotonic() < deadline: time.sleep(0.01)\n"
         "print('litellm' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=os.getcwd())
-    assert out.stdout.strip() == "False"
+    assert _in_a_fresh_process(code).split() == ["False", "True"]
 
 
 @pytest.mark.parametrize(("user_value", "expected"), [(None, "True"), ("False", "False")])
 def test_first_load_uses_the_local_price_map_unless_the_user_chose(monkeypatch, user_value, expected):
-    from axionlike.llm import _litellm
+    from axionlike.llm._transports import _litellm
 
     monkeypatch.setattr(_litellm, "_module", None)  # forget the load so the first-load path runs again
     if user_value is None:
