@@ -2,7 +2,7 @@
 
 ``Endpoint`` is the one class to subclass for an endpoint that needs code (a
 token flow, an odd request or answer shape). It keeps the shell (one
-``httpx.AsyncClient`` per event loop, tenacity retries, the rate limit, timing, spans,
+``httpx.AsyncClient`` per event loop, retries, the rate limit, timing, spans,
 redaction) and exposes small hooks: ``build_request``, ``auth_headers``,
 ``parse_response`` and ``parse_event``. Subclasses register under ``endpoint_type`` and
 are picked with ``type: <name>`` in an endpoint's config.
@@ -16,6 +16,7 @@ import logging
 import os
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,10 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from axionlike._exceptions import ConfigurationError, EndpointError, PathError, TaskError
 from axionlike._paths import resolve
 from axionlike._redact import MASK, is_secret_key, redact, redact_value, register_secret
-from axionlike._retry import parse_retry_after
+from axionlike._retry import call_with_retries, parse_retry_after
 from axionlike.dataset import DatasetItem
 from axionlike.endpoints._config import EndpointConfig
-from axionlike.endpoints._failures import endpoint_retrying, excerpt
+from axionlike.endpoints._failures import asked_wait, excerpt, is_retryable
 from axionlike.endpoints._stream import Fail, read_stream
 from axionlike.endpoints._templates import render
 from axionlike.tracing import Span, get_tracer
@@ -220,11 +221,20 @@ class Endpoint:
         spec = self.build_request(item)
         started = time.perf_counter()
         attempt_number = 0
+
+        async def attempt(number: int) -> _Reply:
+            nonlocal attempt_number
+            attempt_number = number
+            return await self._attempt(state, spec, item, number)
+
         try:
-            async for attempt in endpoint_retrying(self.config.retry, self._log_retry(item)):
-                with attempt:
-                    attempt_number = attempt.retry_state.attempt_number
-                    reply = await self._attempt(state, spec, item, attempt_number)
+            reply = await call_with_retries(
+                attempt,
+                self.config.retry,
+                retryable=is_retryable,
+                asked_wait=asked_wait,
+                on_retry=self._log_retry(item),
+            )
         except EndpointError as exc:
             if exc.retryable and attempt_number > 1:
                 raise EndpointError(
@@ -424,14 +434,9 @@ class Endpoint:
         text = json.dumps(output, ensure_ascii=False, default=str)
         return _scrub(output) if redact(text) != text else output  # an endpoint may echo its credential
 
-    def _log_retry(self, item: DatasetItem) -> Any:
-        def log(state: Any) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            wait = state.next_action.sleep if state.next_action else 0.0
-            logger.info(
-                "%s",
-                redact(f"attempt {state.attempt_number} failed ({exc}); retrying item '{item.id}' in {wait:.2f}s"),
-            )
+    def _log_retry(self, item: DatasetItem) -> Callable[[Exception, int, float], None]:
+        def log(exc: Exception, number: int, wait: float) -> None:
+            logger.info("%s", redact(f"attempt {number} failed ({exc}); retrying item '{item.id}' in {wait:.2f}s"))
 
         return log
 

@@ -7,23 +7,20 @@ exponential backoff and jitter, or exactly the wait a Retry-After header asks fo
 
 from __future__ import annotations
 
-from typing import Any
-
 from axionlike._exceptions import EndpointError
 from axionlike._redact import redact
-from axionlike._retry import RetryPolicy, retrying
 
 _EXCERPT = 200
 
 
-def endpoint_retrying(policy: RetryPolicy, before_sleep: Any) -> Any:
-    """A tenacity loop for one call: retryable EndpointErrors only, waiting what Retry-After asks."""
-    return retrying(
-        policy,
-        retryable=lambda exc: isinstance(exc, EndpointError) and exc.retryable,
-        asked_wait=lambda exc: getattr(exc, "retry_after", None),
-        before_sleep=before_sleep,
-    )
+def is_retryable(exc: Exception) -> bool:
+    """Whether another attempt may succeed: an EndpointError that says so."""
+    return isinstance(exc, EndpointError) and exc.retryable
+
+
+def asked_wait(exc: Exception) -> float | None:
+    """The wait the endpoint asked for (``Retry-After``), if any."""
+    return exc.retry_after if isinstance(exc, EndpointError) else None
 
 
 def excerpt(text: str) -> str:

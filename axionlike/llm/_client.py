@@ -1,7 +1,7 @@
 """LLMClient: the one way axionlike calls an LLM, whichever route reaches the model.
 
 One ``complete`` (or ``embed``) is one logical call: flow control per model (adaptive
-in-flight limit, optional RPM pacing), a per-call timeout, retries owned by tenacity,
+in-flight limit, optional RPM pacing), a per-call timeout, retries (``call_with_retries``),
 errors translated to axionlike's LLM errors with secrets masked, tokens and cost
 recorded in the open usage scopes, and an ``llm_call`` span. ``structured`` adds
 output parsed into a pydantic model (a JSON schema, or a forced tool call for models
@@ -11,7 +11,6 @@ without one), with a repair step, under a ``litellm_structured`` span. A transpo
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -21,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, SecretStr
-from tenacity import RetryCallState
 
-from axionlike._exceptions import AxionlikeError, LLMError, LLMTimeoutError, RateLimitError, StructuredOutputError
+from axionlike._exceptions import LLMError, LLMTimeoutError, RateLimitError, StructuredOutputError
 from axionlike._redact import redact, redact_value, register_secret
-from axionlike._retry import RetryPolicy, retrying
+from axionlike._retry import RetryPolicy, call_with_retries
 from axionlike._sync import run_sync
 from axionlike.llm._keys import check_api_key, is_local, key_variable
 from axionlike.llm._limits import ModelLimits, RequestPacer, model_limits
@@ -50,9 +48,6 @@ logger = logging.getLogger("axionlike.llm")
 T = TypeVar("T", bound=BaseModel)
 Messages = Sequence[dict[str, Any]]
 StructuredMode = Literal["auto", "json_schema", "tool"]
-
-_TIMEOUT_GRACE = 1.0
-"""Seconds past the per-call timeout before our own guard cancels a call the transport did not end."""
 
 _LOCAL_PLACEHOLDER_KEY = "local-server-needs-no-key"
 
@@ -324,21 +319,22 @@ class LLMClient:
         """Send ``body`` by the transport's ``operation`` under flow control and retries; record its usage."""
         transport = self._transport
         send = transport.complete if operation == "complete" else transport.embed
-        policy = self.retry or default_retry_policy()
         limits = self._limits()
         attempts = 0
+
+        async def attempt(number: int) -> Completion | Embedding:
+            nonlocal attempts
+            attempts = number
+            return await self._attempt(send, limits, body)
+
         try:
-            async for attempt in retrying(
-                policy,
+            answer = await call_with_retries(
+                attempt,
+                self.retry or default_retry_policy(),
                 retryable=lambda exc: isinstance(exc, TransportError) and exc.retryable,
-                asked_wait=lambda exc: getattr(exc, "retry_after", None),
-                before_sleep=self._log_retry,
-            ):
-                with attempt:
-                    attempts += 1
-                    answer = await self._attempt(send, limits, body)
-        except AxionlikeError:
-            raise
+                asked_wait=lambda exc: exc.retry_after if isinstance(exc, TransportError) else None,
+                on_retry=self._log_retry,
+            )
         except TransportError as exc:
             error = self._translate(exc, attempts)
             span.set_attributes(model=self.model_name, attempts=attempts, error=str(error))
@@ -368,11 +364,7 @@ class LLMClient:
         try:
             if limits.pacer is not None:
                 await limits.pacer.wait()
-            try:
-                async with asyncio.timeout(self.timeout + _TIMEOUT_GRACE):
-                    answer: Completion | Embedding = await send(body, self.timeout)
-            except TimeoutError:
-                raise TransportError(f"no answer within {self.timeout}s", kind="timeout") from None
+            answer: Completion | Embedding = await send(body, self.timeout)
         except TransportError as exc:
             if exc.status == 429:
                 limits.limiter.on_rate_limited(generation)
@@ -382,16 +374,8 @@ class LLMClient:
         limits.limiter.on_success()
         return answer
 
-    def _log_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        wait = state.next_action.sleep if state.next_action is not None else 0.0
-        logger.info(
-            "LLM call to %s failed (%s), retry %d in %.2fs",
-            self.model_name,
-            redact(str(exc)) if exc is not None else "?",
-            state.attempt_number,
-            wait,
-        )
+    def _log_retry(self, exc: Exception, number: int, wait: float) -> None:
+        logger.info("LLM call to %s failed (%s), retry %d in %.2fs", self.model_name, redact(str(exc)), number, wait)
 
     def _translate(self, exc: TransportError, attempts: int) -> LLMError:
         tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"

@@ -24,11 +24,17 @@ def schema_json(schema: type[BaseModel]) -> str:
 
 
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:
-    """The OpenAI ``response_format`` asking for JSON that fits ``schema`` (a fresh dict each call)."""
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": schema.__name__, "schema": json.loads(schema_json(schema)), "strict": False},
-    }
+    """The OpenAI ``response_format`` asking for JSON that fits ``schema``.
+
+    The schema dict is built once per model class and shared: treat it as read-only.
+    """
+    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": _schema(schema), "strict": False}}
+
+
+@functools.lru_cache(maxsize=256)
+def _schema(schema: type[BaseModel]) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(schema_json(schema))
+    return parsed
 
 
 def tool_format(schema: type[BaseModel]) -> dict[str, Any]:
@@ -40,7 +46,7 @@ def tool_format(schema: type[BaseModel]) -> dict[str, Any]:
     function = {
         "name": name,
         "description": f"Give the answer as a {name}.",
-        "parameters": json.loads(schema_json(schema)),
+        "parameters": _schema(schema),
     }
     return {
         "tools": [{"type": "function", "function": function}],

@@ -38,8 +38,8 @@ class UsageScope:
     @property
     def usage(self) -> Usage:
         """Tokens, cost and number of calls recorded so far."""
-        with _ADD_LOCK:
-            return self._usage.model_copy() if self._usage is not None else Usage()
+        usage = self._usage
+        return usage if usage is not None else Usage()
 
     def add(self, usage: Usage) -> None:
         """Count ``usage`` here and in every enclosing scope."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from axionlike.dataset import DatasetItem
 from axionlike.llm import (
@@ -59,8 +60,6 @@ class LLMMetric(BaseMetric):
     """How the judge is reached: directly over the OpenAI protocol, through litellm, or by provider
     (``auto``). Not part of the identity: a score cached through one route is found through the other."""
 
-    _client: LLMClient | None = PrivateAttr(default=None)
-
     def parameters(self) -> dict[str, Any]:
         """Parameters that change the score: the judge model and settings, never the key."""
         return {k: v for k, v in super().parameters().items() if k not in _OPERATIONAL}
@@ -105,19 +104,17 @@ class LLMMetric(BaseMetric):
         return self.verdict_model
 
     def client(self) -> LLMClient:
-        """The LLM client for this metric's judge calls (one per metric object, made on first use)."""
-        if self._client is None:
-            self._client = LLMClient(
-                self.model_name,
-                api_base=self.api_base,
-                api_key=self.api_key,
-                timeout=self.timeout,
-                retry=self.retry,
-                temperature=self.temperature,
-                requests_per_minute=self.requests_per_minute,
-                transport=self.transport,
-            )
-        return self._client
+        """The LLM client for this metric's judge calls (shared by metrics with the same settings)."""
+        return _judge_client(
+            self.model_name,
+            self.api_base,
+            self.api_key,
+            self.timeout,
+            self.retry,
+            self.temperature,
+            self.requests_per_minute,
+            self.transport,
+        )
 
     def preflight(self) -> None:
         """Raise ConfigurationError now if the judge model needs an API key that is not set."""
@@ -135,6 +132,30 @@ class LLMMetric(BaseMetric):
             answer = await self.client().structured(messages, self.verdict_schema())
         result = self.score_verdict(answer.value, item)
         return result.model_copy(update={"usage": scope.usage})
+
+
+@functools.lru_cache(maxsize=1024)
+def _judge_client(
+    model_name: str,
+    api_base: str | None,
+    api_key: SecretStr | None,
+    timeout: float,
+    retry: RetryPolicy | None,
+    temperature: float,
+    requests_per_minute: float | None,
+    transport: Literal["auto", "direct", "litellm"],
+) -> LLMClient:
+    """One client per judge setting: built once, not on every call (a client holds no per-call state)."""
+    return LLMClient(
+        model_name,
+        api_base=api_base,
+        api_key=api_key,
+        timeout=timeout,
+        retry=retry,
+        temperature=temperature,
+        requests_per_minute=requests_per_minute,
+        transport=transport,
+    )
 
 
 def share_of_verdicts(

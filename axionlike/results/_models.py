@@ -40,7 +40,9 @@ class ErrorInfo(BaseModel):
 
 
 class Usage(BaseModel):
-    """Tokens and cost of the LLM calls behind one score (or summed over a run)."""
+    """Tokens and cost of the LLM calls behind one score (or summed over a run); immutable, so shared freely."""
+
+    model_config = ConfigDict(frozen=True)
 
     prompt_tokens: int = 0
     completion_tokens: int = 0

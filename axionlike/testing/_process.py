@@ -2,25 +2,17 @@
 
 In the client's process the server competes with the client for the GIL and its
 CPU; in its own process it behaves like a provider on another machine, and its CPU
-can be read apart from the client's.
+can be read apart from the client's. The child is a fresh interpreter running ``serve``,
+so the caller's main module is never re-imported (no ``if __name__ == "__main__"`` needed).
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import argparse
 import os
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
-
-_CONTEXT = multiprocessing.get_context("spawn")
-
-
-def _serve(latency: float, embedding_dim: int, ports: Any, stop: Any) -> None:
-    from axionlike.testing._server import FakeLLMServer
-
-    with FakeLLMServer(latency=latency, embedding_dim=embedding_dim) as server:
-        ports.put(server.port)
-        stop.wait()
 
 
 class FakeLLMProcess:
@@ -38,32 +30,36 @@ class FakeLLMProcess:
     def __init__(self, *, latency: float = 0.0, embedding_dim: int = 8) -> None:
         self.latency = latency
         self.embedding_dim = embedding_dim
-        self._process: Any = None
-        self._stop: Any = None
+        self._process: subprocess.Popen[str] | None = None
         self._port: int | None = None
 
     def start(self) -> FakeLLMProcess:
         """Start the child and wait until it listens."""
         if self._process is not None:
             return self
-        ports, self._stop = _CONTEXT.Queue(), _CONTEXT.Event()
-        self._process = _CONTEXT.Process(
-            target=_serve, args=(self.latency, self.embedding_dim, ports, self._stop), daemon=True
-        )
-        self._process.start()
-        self._port = ports.get(timeout=60)
+        command = [sys.executable, "-c", "from axionlike.testing._process import serve; serve()"]
+        command += [f"--latency={self.latency}", f"--embedding-dim={self.embedding_dim}"]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line.strip().isdigit():
+            self.stop()
+            raise RuntimeError(f"the fake LLM server process did not start (it printed {line!r})")
+        self._port = int(line)
         return self
 
     def stop(self) -> None:
-        """Stop the child (it closes its server first)."""
-        if self._process is None:
+        """Stop the child: closing its stdin tells it to close its server and exit."""
+        process, self._process = self._process, None
+        if process is None:
             return
-        self._stop.set()
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=5)
-        self._process = None
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def __enter__(self) -> FakeLLMProcess:
         return self.start()
@@ -84,5 +80,20 @@ class FakeLLMProcess:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the server process has used so far (Linux ``/proc``)."""
+        if self._process is None:
+            raise RuntimeError("FakeLLMProcess is not running")
         fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def serve() -> None:
+    """The child's entry point: serve until stdin closes, having printed the port."""
+    from axionlike.testing._server import FakeLLMServer
+
+    parser = argparse.ArgumentParser(description="Serve FakeLLMServer until stdin closes; print the port.")
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--embedding-dim", type=int, default=8)
+    args = parser.parse_args()
+    with FakeLLMServer(latency=args.latency, embedding_dim=args.embedding_dim) as server:
+        print(server.port, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin (or exits)

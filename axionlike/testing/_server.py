@@ -1,27 +1,29 @@
 """FakeLLMServer: an OpenAI-compatible chat-completions server on 127.0.0.1 for tests.
 
-Real HTTP on a random free port, served from a background thread, so litellm (and
-Ragas / DeepEval through axionlike's adapters) reach it exactly as they would reach a
-provider. Answers fit the JSON schema the request asks for; faults can be injected
-per call; every request is recorded for assertions.
+Real HTTP on a random free port, served by aiohttp on an event loop in a background
+thread, so both of axionlike's routes (and Ragas / DeepEval through its adapters) reach
+it exactly as they would reach a provider; hundreds of connections at once are fine.
+Answers fit the JSON schema the request asks for; faults can be injected per call;
+every request is recorded for assertions.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
-import socket
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axionlike.testing._faults import Fault
 from axionlike.testing._schema import fill_schema, unit_value
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 Responder = Callable[[dict[str, Any]], "str | dict[str, Any] | list[Any] | Fault | None"]
 """``body -> answer``: a string is sent as the content, a dict/list as JSON content,
@@ -175,35 +177,52 @@ class FakeLLMServer:
         self.max_in_flight = 0
         """Most chat and embeddings calls served at once since start (or ``reset``)."""
         self._seen_prefixes: set[str] = set()
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> FakeLLMServer:
         """Bind a free port on 127.0.0.1 and serve from a daemon thread."""
-        if self._httpd is not None:
+        if self._thread is not None:
             return self
-        self._stopping.clear()
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = _HTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm-server", daemon=True
-        )
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), name="fake-llm-server", daemon=True)
         self._thread.start()
+        ready.wait(timeout=30)
+        if self._port is None:
+            raise RuntimeError("FakeLLMServer did not start")
         return self
+
+    def _serve(self, ready: threading.Event) -> None:
+        from aiohttp import web
+
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("POST", "/{path:.*}", self._post)
+        app.router.add_route("GET", "/{path:.*}", self._get)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0)
+        loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        loop.run_until_complete(site.start())
+        self._port = runner.addresses[0][1]
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
 
     def stop(self) -> None:
         """Stop serving; hanging calls are released and their connections closed."""
-        if self._httpd is None:
+        if self._thread is None or self._loop is None:
             return
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._thread = self._loop = None
+        self._port = None
 
     def __enter__(self) -> FakeLLMServer:
         return self.start()
@@ -213,9 +232,9 @@ class FakeLLMServer:
 
     @property
     def port(self) -> int:
-        if self._httpd is None:
+        if self._port is None:
             raise RuntimeError("FakeLLMServer is not running; use start() or a with block")
-        return self._httpd.server_address[1]
+        return self._port
 
     @property
     def url(self) -> str:
@@ -352,6 +371,91 @@ class FakeLLMServer:
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
 
+    # -- HTTP (the server's event loop) -------------------------------------------------
+
+    async def _get(self, request: web.Request) -> web.StreamResponse:
+        from aiohttp import web
+
+        if request.path.rstrip("/").endswith("/models"):
+            return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+        return web.json_response({"error": {"message": f"no route {request.path}", "type": "not_found"}}, status=404)
+
+    async def _post(self, request: web.Request) -> web.StreamResponse:
+        from aiohttp import web
+
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        record = RecordedRequest("POST", request.path, {k.lower(): v for k, v in request.headers.items()}, body)
+        path = request.path.rstrip("/")
+        if not path.endswith(("/embeddings", "/chat/completions")):
+            with self._lock:
+                self.requests.append(record)
+            return web.json_response(
+                {"error": {"message": f"no route {request.path}", "type": "not_found"}}, status=404
+            )
+        fault = self._admit(record)
+        try:
+            if path.endswith("/embeddings"):
+                record.fault = fault
+                if fault is None or fault.kind == "delay":
+                    await self._wait(self.latency + (fault.seconds if fault else 0.0))
+                    return web.json_response(self._embeddings(body or {}))
+                return await self._fail(request, fault)
+            return await self._chat(request, body or {}, fault, record)
+        finally:
+            self._leave()
+
+    async def _chat(
+        self, request: web.Request, body: dict[str, Any], fault: Fault | None, record: RecordedRequest
+    ) -> web.StreamResponse:
+        from aiohttp import web
+
+        answer, content = self._answer(body)
+        if fault is None and isinstance(answer, Fault):
+            fault = answer
+        record.fault = fault
+        if fault is None or fault.kind == "delay":
+            await self._wait(self.latency + (fault.seconds if fault is not None else 0.0))
+            return web.json_response(self._completion(body, content))
+        if fault.kind == "content":
+            await self._wait(self.latency)
+            return web.json_response(self._completion(body, fault.text or ""))
+        if fault.kind == "malformed_json":
+            await self._wait(self.latency)
+            return web.json_response(self._completion(body, _repaired_bait(content)))
+        return await self._fail(request, fault)
+
+    @staticmethod
+    async def _wait(seconds: float) -> None:
+        """Sleep ``seconds`` (a stopping server cancels the sleeping calls and closes their connections)."""
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+    async def _fail(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        """After the usual latency: an error status, a broken body, a hang or a dropped connection.
+
+        ``content`` faults on an endpoint without a chat message get the broken body.
+        """
+        from aiohttp import web
+
+        await self._wait(self.latency)
+        if fault.kind == "status":
+            after = fault.retry_after
+            headers = {"Retry-After": after if isinstance(after, str) else f"{after:g}"} if after is not None else {}
+            message = fault.text or f"fake server injected HTTP {fault.status_code}"
+            error = {"error": {"message": message, "type": "fake_error", "code": str(fault.status_code)}}
+            return web.json_response(error, status=fault.status_code, headers={**headers, "Connection": "close"})
+        if fault.kind in ("hang", "drop"):
+            if fault.kind == "hang":
+                await self._wait(fault.seconds)
+            if request.transport is not None:
+                request.transport.abort()  # the client sees its connection reset, no answer
+            raise asyncio.CancelledError
+        return web.Response(body=b'{"id": "chatcmpl-broken", "choices": [{"message": ', content_type="application/json")
+
 
 def _as_text(answer: str | dict[str, Any] | list[Any]) -> str:
     return answer if isinstance(answer, str) else json.dumps(answer)
@@ -363,124 +467,6 @@ def _repaired_bait(content: str) -> str:
     if text.endswith("}"):
         text = text[:-1].rstrip() + ",\n}"
     return f"Sure! Here is the JSON you asked for:\n```json\n{text}\n```"
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    """A thread per connection, and a listen backlog that takes a burst of hundreds of clients.
-
-    The backlog is fixed when the socket starts listening (in the constructor), so it is a
-    class attribute here: ``socketserver``'s default of 5 resets connections when 50
-    clients connect at once.
-    """
-
-    daemon_threads = True
-    request_queue_size = 1024
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeLLMServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr access log."""
-
-    def _read_body(self) -> dict[str, Any] | None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            return json.loads(raw) if raw else None
-        except ValueError:
-            return None
-
-    def _send(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/models"):
-            self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
-        else:
-            self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
-
-    def do_POST(self) -> None:
-        body = self._read_body()
-        record = RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        fake = self.fake
-        if self.path.rstrip("/").endswith("/embeddings"):
-            fault = record.fault = fake._admit(record)
-            try:
-                if fault is None or fault.kind == "delay":
-                    self._respond_after(fault, lambda: self._send(200, fake._embeddings(body or {})))
-                else:
-                    self._fail(fault)
-            finally:
-                fake._leave()
-            return
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            with fake._lock:
-                fake.requests.append(record)
-            self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
-            return
-        fault = fake._admit(record)
-        try:
-            self._chat(body or {}, fault, record)
-        finally:
-            fake._leave()
-
-    def _chat(self, body: dict[str, Any], fault: Fault | None, record: RecordedRequest) -> None:
-        fake = self.fake
-        answer, content = fake._answer(body)
-        if fault is None and isinstance(answer, Fault):
-            fault = answer
-        record.fault = fault
-        if fault is None or fault.kind == "delay":
-            self._respond_after(fault, lambda: self._send(200, fake._completion(body, content)))
-            return
-        if fault.kind == "content":
-            self._respond_after(None, lambda: self._send(200, fake._completion(body, fault.text or "")))
-        elif fault.kind == "malformed_json":
-            self._respond_after(None, lambda: self._send(200, fake._completion(body, _repaired_bait(content))))
-        else:
-            self._fail(fault)
-
-    def _respond_after(self, fault: Fault | None, respond: Callable[[], None]) -> None:
-        delay = self.fake.latency + (fault.seconds if fault is not None else 0.0)
-        if delay > 0:
-            self.fake._stopping.wait(delay)
-        respond()
-
-    def _fail(self, fault: Fault) -> None:
-        """After the usual latency: an error status, a broken body, a hang or a dropped connection.
-
-        ``content`` faults on an endpoint without a chat message get the broken body.
-        """
-        if self.fake.latency > 0:
-            self.fake._stopping.wait(self.fake.latency)
-        if fault.kind == "status":
-            after = fault.retry_after
-            headers = {"Retry-After": after if isinstance(after, str) else f"{after:g}"} if after is not None else None
-            message = fault.text or f"fake server injected HTTP {fault.status_code}"
-            error = {"error": {"message": message, "type": "fake_error", "code": str(fault.status_code)}}
-            self.close_connection = True
-            self._send(fault.status_code, error, {**(headers or {}), "Connection": "close"})
-        elif fault.kind == "hang":
-            self.fake._stopping.wait(fault.seconds)
-            self._drop()
-        elif fault.kind == "drop":
-            self._drop()
-        else:
-            self._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": ')
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
 
 
 __all__ = [

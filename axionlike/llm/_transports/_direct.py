@@ -17,9 +17,10 @@ import asyncio
 import atexit
 import json
 import threading
-import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from axionlike._redact import redact
 from axionlike._retry import retry_after_from_headers
@@ -56,16 +57,19 @@ class DirectTransport:
 
     async def complete(self, body: dict[str, Any], timeout: float) -> Completion:
         data = await self._post("/chat/completions", {"model": self.wire_model, **body}, timeout)
-        choices = data.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise TransportError(f"the answer has no choices: {_excerpt(json.dumps(data))}", kind="response")
-        message = choices[0].get("message") or {}
-        usage = data.get("usage") or {}
-        prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-        cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+        try:
+            message = data["choices"][0]["message"]
+            usage = data.get("usage") or {}
+            prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+            content, tool_calls = message.get("content"), list(message.get("tool_calls") or [])
+        except (LookupError, TypeError, AttributeError, ValueError):
+            raise TransportError(
+                f"the answer is not a chat completion: {_excerpt(json.dumps(data))}", kind="response"
+            ) from None
         return Completion(
-            content=message.get("content"),
-            tool_calls=list(message.get("tool_calls") or []),
+            content=content,
+            tool_calls=tool_calls,
             usage=Usage(
                 prompt_tokens=prompt,
                 completion_tokens=completion,
@@ -78,13 +82,15 @@ class DirectTransport:
 
     async def embed(self, body: dict[str, Any], timeout: float) -> Embedding:
         data = await self._post("/embeddings", {"model": self.wire_model, **body}, timeout)
-        rows = data.get("data")
-        if not isinstance(rows, list):
-            raise TransportError(f"the answer has no embeddings: {_excerpt(json.dumps(data))}", kind="response")
-        tokens = int((data.get("usage") or {}).get("prompt_tokens") or 0)
+        try:
+            vectors = [row["embedding"] for row in sorted(data["data"], key=lambda row: row.get("index", 0))]
+            tokens = int((data.get("usage") or {}).get("prompt_tokens") or 0)
+        except (LookupError, TypeError, AttributeError, ValueError):
+            raise TransportError(
+                f"the answer is not an embeddings list: {_excerpt(json.dumps(data))}", kind="response"
+            ) from None
         return Embedding(
-            vectors=[row["embedding"] for row in sorted(rows, key=lambda row: row.get("index", 0))],
-            usage=Usage(prompt_tokens=tokens, cost=embedding_cost(self.model_name, tokens), calls=1),
+            vectors=vectors, usage=Usage(prompt_tokens=tokens, cost=embedding_cost(self.model_name, tokens), calls=1)
         )
 
     async def _post(self, path: str, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -94,7 +100,7 @@ class DirectTransport:
         try:
             async with session.post(
                 self.api_base + path,
-                data=json.dumps(payload).encode(),
+                data=orjson.dumps(payload),
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
@@ -112,8 +118,8 @@ class DirectTransport:
                 retry_after=retry_after_from_headers(headers),
             )
         try:
-            data = json.loads(raw)
-        except ValueError:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
             raise TransportError(
                 f"the answer is not JSON: {_excerpt(raw.decode(errors='replace'))}", kind="response"
             ) from None
@@ -140,9 +146,10 @@ def _excerpt(text: str) -> str:
 
 # -- one session per event loop ------------------------------------------------------------
 
-_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = weakref.WeakKeyDictionary()
-_closers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncIterator[None]] = weakref.WeakKeyDictionary()
+_sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+_closers: dict[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = {}
 _sessions_lock = threading.Lock()
+"""A loop's entries go when the loop shuts down (the closer removes them), or at exit."""
 
 
 async def _session() -> aiohttp.ClientSession:
@@ -166,7 +173,7 @@ async def _session() -> aiohttp.ClientSession:
 
 async def _close_at_loop_shutdown(
     loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession
-) -> AsyncIterator[None]:
+) -> AsyncGenerator[None, None]:
     try:
         yield
     finally:
@@ -183,4 +190,4 @@ def _close_sessions_of_loops_never_shut_down() -> None:
         left = list(_closers.items())
     for loop, closer in left:
         if not loop.is_closed() and not loop.is_running():
-            loop.run_until_complete(closer.aclose())  # type: ignore[attr-defined]
+            loop.run_until_complete(closer.aclose())

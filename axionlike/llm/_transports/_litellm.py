@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import copy
 import gc
 import os
 import threading
@@ -22,6 +23,12 @@ from axionlike._redact import redact
 from axionlike._retry import retry_after_from_headers
 from axionlike.llm._transports._base import Completion, Embedding, TransportError
 from axionlike.results import Usage
+
+_TIMEOUT_GRACE = 1.0
+"""Seconds past the per-call timeout before our own guard cancels a call litellm did not end."""
+
+_SHARED_PARTS = ("response_format", "tools")
+"""Request parts built once per schema and shared between calls; litellm gets copies it may change."""
 
 _lock = threading.Lock()
 _module: Any = None
@@ -116,8 +123,12 @@ class LiteLLMTransport:
 
     async def complete(self, body: dict[str, Any], timeout: float) -> Completion:
         litellm = await _loaded()
+        request = {**body, **{k: copy.deepcopy(body[k]) for k in _SHARED_PARTS if k in body}}
         try:
-            response = await litellm.acompletion(model=self.model_name, timeout=timeout, **self._settings, **body)
+            async with asyncio.timeout(timeout + _TIMEOUT_GRACE):
+                response = await litellm.acompletion(
+                    model=self.model_name, timeout=timeout, **self._settings, **request
+                )
         except Exception as exc:
             raise _transport_error(exc, timeout) from exc
         message = response.choices[0].message if response.choices else None
@@ -132,7 +143,8 @@ class LiteLLMTransport:
         litellm = await _loaded()
         settings = {k: v for k, v in self._settings.items() if k != "drop_params"}
         try:
-            response = await litellm.aembedding(model=self.model_name, timeout=timeout, **settings, **body)
+            async with asyncio.timeout(timeout + _TIMEOUT_GRACE):
+                response = await litellm.aembedding(model=self.model_name, timeout=timeout, **settings, **body)
         except Exception as exc:
             raise _transport_error(exc, timeout) from exc
         tokens = getattr(getattr(response, "usage", None), "prompt_tokens", 0) or 0
