@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "runners"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "endpoints"))
 
 from api_server import APIServer
 

@@ -21,14 +21,52 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def answer_format(response: str) -> float:
-    """1.0 when the response ends with an <answer>...</answer> block."""
+async def answer_format(response: str) -> float:
+    """1.0 when the response ends with an <answer>...</answer> block (rule-based: async, runs on the loop)."""
     return float(bool(re.search(r"<answer>.+</answer>\s*$", response, re.DOTALL)))
 
 
-def length_ok(response: str) -> float:
+async def length_ok(response: str) -> float:
     """1.0 for 5 to 200 words."""
     return float(5 <= len(response.split()) <= 200)
+
+
+def judge_floor(judge: object, samples: list, concurrency: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the judge's requests alone through a bare aiohttp session (the floor)."""
+    import asyncio
+    import json
+
+    import aiohttp
+
+    from axionlike.dataset import DatasetItem
+    from axionlike.llm._structured import response_format
+
+    bodies = [
+        json.dumps(
+            {
+                "model": "judge",
+                "temperature": 0.0,
+                "messages": judge.render_messages(DatasetItem(query=s.prompt, actual_output=s.response)),  # type: ignore[attr-defined]
+                "response_format": response_format(judge.verdict_schema()),  # type: ignore[attr-defined]
+            }
+        ).encode()
+        for s in samples
+    ]
+
+    async def send_all() -> None:
+        slots = asyncio.Semaphore(concurrency)
+        url = f"{judge.api_base}/chat/completions"  # type: ignore[attr-defined]
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+            async def send(body: bytes) -> None:
+                async with slots, session.post(url, data=body, headers={"Content-Type": "application/json"}) as reply:
+                    json.loads(await reply.read())
+
+            await asyncio.gather(*(send(b) for b in bodies))
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    asyncio.run(send_all())
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def main() -> None:
@@ -87,6 +125,11 @@ def main() -> None:
                 f"({cpu / args.samples * 1000:.2f} ms per sample); server CPU {server_cpu:.2f} s; "
                 f"failed rewards {failed}"
             )
+        wall, cpu = judge_floor(judge, samples, args.concurrency)
+        print(
+            f"floor: the judge requests alone through bare aiohttp: {wall:.2f} s = {wall / ideal:.2f}x ideal, "
+            f"client CPU {cpu:.2f} s"
+        )
 
 
 if __name__ == "__main__":

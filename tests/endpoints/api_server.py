@@ -182,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128  # the default backlog (5) resets connections when 20 clients connect at once
+    request_queue_size = 1024  # the default backlog (5) resets connections when 20 clients connect at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (a timed-out attempt) is expected here; stay quiet."""
