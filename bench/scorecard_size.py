@@ -12,8 +12,7 @@ import random
 import time
 
 from axionlike.dataset import DatasetItem
-from axionlike.results import EvaluationResult, MetricScore, TestResult
-from axionlike.results._summary import summarise
+from axionlike.results import EvaluationResult, MetricScore, TestResult, build_result
 from axionlike.results._terminal import render_text
 
 METRICS = (("exact_match", True, 0.5), ("similarity", True, 0.8), ("latency", False, 1.5))
@@ -33,14 +32,12 @@ def synthetic(n: int, seed: int) -> EvaluationResult:
                 MetricScore(name=name, score=value, threshold=threshold, passed=passed, higher_is_better=higher)
             )
         results.append(TestResult(index=i, item=item, scores=scores))
-    summary = {name: summarise(name, [r.scores[k] for r in results]) for k, (name, _, _) in enumerate(METRICS)}
-    return EvaluationResult(
+    return build_result(
         run_id=f"bench-{seed}",
         evaluation_name=f"bench {n}",
         timestamp="2026-01-01T00:00:00+00:00",
         results=results,
-        summary=summary,
-        metadata={"counts": {"items": n}},
+        names=[name for name, _, _ in METRICS],
     )
 
 
