@@ -73,6 +73,9 @@ class EvaluationConfig(BaseModel):
     """Mark LLM-judge prompt prefixes cacheable for providers that support it."""
     show_progress: bool = True
     """Show a progress bar."""
+    backend: Any = None
+    """Where task calls and metric executions run: ``None`` for this process, or a
+    ``RayBackend`` for Ray workers (a local Ray on loopback, or an existing cluster)."""
 
     @field_validator("error_config", mode="before")
     @classmethod

@@ -38,6 +38,7 @@ from axionlike.results import (
     build_result,
 )
 from axionlike.runners._binding import BoundMetric, bind_metrics
+from axionlike.runners._compute import Compute, LocalCompute
 from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_output, task_identity, task_name
@@ -115,6 +116,11 @@ class Engine:
         self._work_available = asyncio.Event()
         self._pending = iter(zip(self.dataset.positions, self.dataset.items, strict=True))
         self._task = TaskCaller(config.task, config.scoring_key_mapping) if config.task is not None else None
+        self._compute: Compute = (
+            LocalCompute(self._task, self.metrics, config.timeout)
+            if config.backend is None
+            else config.backend.compute(config, self.metrics)
+        )
         self._task_identity = task_identity(config.task) if config.task is not None else None
         self._task_digest = digest(self._task_identity)
         workers = min(config.max_concurrent, len(self.dataset.items)) or 1
@@ -128,8 +134,7 @@ class Engine:
                 self._progress.update(len(self.dataset.invalid_rows))
                 await asyncio.gather(*(self._worker() for _ in range(workers)))
         finally:
-            if self._task is not None:
-                await self._task.aclose()
+            await self._compute.aclose()
             self.cache.close()
             self.tracer.flush()
         result = self._build_result(started_at, time.perf_counter() - clock)
@@ -146,7 +151,7 @@ class Engine:
         while True:
             if self._jobs:
                 state, position = self._jobs.popleft()
-                state.scores[position] = await self._score(self.metrics[position], state.item)
+                state.scores[position] = await self._score(position, state.item)
                 state.remaining -= 1
                 if state.remaining == 0:
                     self._complete(state)
@@ -217,22 +222,14 @@ class Engine:
             if flight.shared is not None:
                 return dict(flight.shared), True
             with self._span(task_name(self.config.task), kind="task", input=item.query) as span:
-                output = await self._with_timeout(self._task.call(item), "task", item.id)
+                output = await self._compute.task(item)
                 span.set_output(output)
             self.cache.put_task(key, output)
             flight.result = output
         return output, False
 
-    async def _with_timeout(self, call: Any, what: str, item_id: str) -> Any:
-        if self.config.timeout is None:
-            return await call
-        try:
-            async with asyncio.timeout(self.config.timeout):
-                return await call
-        except TimeoutError:
-            raise TimeoutError(f"{what} on item '{item_id}' took longer than {self.config.timeout}s") from None
-
-    async def _score(self, bound: BoundMetric, item: DatasetItem) -> MetricScore:
+    async def _score(self, position: int, item: DatasetItem) -> MetricScore:
+        bound = self.metrics[position]
         desc = bound.description
         missing = item.missing(desc.required_fields)
         if missing:
@@ -242,18 +239,19 @@ class Engine:
         if cached is not None:
             return self._scored(bound, cached, latency=None, cached=True)
         if key is None:  # no cache: nothing to share (the hot path)
-            return (await self._execute(bound, item))[0]
+            return (await self._execute(position, item))[0]
         async with self.cache.single_flight("metric", key) as flight:
             if flight.shared is not None:
                 return self._scored(bound, flight.shared, latency=None, cached=True)
-            score, outcome = await self._execute(bound, item)
+            score, outcome = await self._execute(position, item)
             if outcome is not None:
                 self.cache.put_score(key, outcome)
                 flight.result = outcome
         return score
 
-    async def _execute(self, bound: BoundMetric, item: DatasetItem) -> tuple[MetricScore, MetricResult | None]:
+    async def _execute(self, position: int, item: DatasetItem) -> tuple[MetricScore, MetricResult | None]:
         """Run the metric on ``item`` under its span and usage scope; the score, and the outcome on success."""
+        bound = self.metrics[position]
         desc = bound.description
         started = time.perf_counter()
         span_input = self._metric_span_input(desc, item) if self.tracer.enabled else None
@@ -262,9 +260,7 @@ class Engine:
             collect_usage() as llm_usage,
         ):
             try:
-                outcome = await self._with_timeout(
-                    bound.executor.execute(bound.metric, item), f"metric '{desc.name}'", item.id
-                )
+                outcome = await self._compute.metric(position, item)
             except Exception as exc:
                 spent = llm_usage.usage if llm_usage.calls else None  # calls before the failure still cost
                 if spent is not None:

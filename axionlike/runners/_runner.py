@@ -62,6 +62,7 @@ def evaluation_runner(
     trace_granularity: Literal["single_trace", "separate"] = "single_trace",
     enable_prompt_caching: bool = False,
     show_progress: bool = True,
+    backend: Any = None,
 ) -> EvaluationResult:
     """Run an evaluation and return its result; synchronous, notebook-safe.
 
