@@ -22,6 +22,7 @@ os.environ.update(
         "OPIK_SENTRY_ENABLE": "false",
         "OPIK_ANALYTICS_ENABLE": "false",
         "TRACING_MODE": "noop",
+        "RAY_USAGE_STATS_ENABLED": "0",
     }
 )
 for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"):
@@ -51,3 +52,14 @@ def fast_llm_retries():
     yield
     set_default_retry_policy(previous)
     reset_model_limits()
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """One local Ray for the session: 2 CPUs, on a loopback address (127.0.0.1 would become the
+    machine's interface address), started once (it takes several seconds) and shut down at the end."""
+    ray = pytest.importorskip("ray", reason="the Ray extra is not installed: pip install 'axionlike[ray]'")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, _node_ip_address="127.0.0.2", include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

@@ -147,7 +147,7 @@ def test_every_exception_is_importable_from_the_package():
 
 
 def test_import_loads_no_heavy_library():
-    heavy = ("litellm", "ragas", "deepeval", "langfuse", "opik", "pandas")
+    heavy = ("litellm", "ragas", "deepeval", "langfuse", "opik", "pandas", "ray", "aiohttp")
     code = (
         "import sys, axionlike, axionlike.runners, axionlike.metrics, axionlike.grading, axionlike.endpoints, "
         "axionlike.integrations.reward, axionlike.llm, axionlike.testing; "

@@ -32,6 +32,7 @@ class GradingRunner:
         show_progress: show a progress bar.
         timeout: seconds one grader call may take before it is recorded as timed out.
         name: name of the run (root trace span).
+        backend: where grader calls run: ``None`` for this process, a ``RayBackend`` for Ray workers.
 
     Example:
         ```python
@@ -52,6 +53,7 @@ class GradingRunner:
         *,
         timeout: float | None = None,
         name: str = "grading",
+        backend: Any = None,
     ) -> None:
         if not isinstance(grader_configs, Mapping) or not grader_configs:
             raise ConfigurationError("grader_configs must be a non-empty dict of name -> grader")
@@ -64,6 +66,7 @@ class GradingRunner:
         self.show_progress = show_progress
         self.timeout = timeout
         self.name = name
+        self.backend = backend
 
     @property
     def names(self) -> list[str]:
@@ -107,6 +110,7 @@ class GradingRunner:
                 max_concurrent=self.max_concurrency,
                 timeout=self.timeout,
                 show_progress=self.show_progress,
+                backend=self.backend,
             )
             tests = (await EvaluationRunner(config).execute()).results
         out, start = [], 0

@@ -218,4 +218,5 @@ def _build_result(
         },
         usage=Usage.model_validate(ran["usage"]) if ran else None,
         cache=ran["cache"] if ran else None,
+        backend=ran["backend"] if ran else None,
     )

@@ -142,6 +142,7 @@ class RewardFunction:
     prompt group (``"mean"``: minus the group mean; ``"mean_std"``: divided by the std
     too, as GRPO does); failed samples are left out of the group statistics.
 
+    ``backend=RayBackend(...)`` grades on Ray workers (the graders travel once per step).
     Subclass and override ``create_grader_configs`` (and ``sample_data`` to shape what
     graders see), or pass ``grader_configs``.
 
@@ -168,6 +169,7 @@ class RewardFunction:
         max_concurrency: int = 32,
         show_progress: bool = False,
         timeout: float | None = None,
+        backend: Any = None,
     ) -> None:
         configs = grader_configs if grader_configs is not None else self.create_grader_configs()
         if group_normalisation not in ("none", "mean", "mean_std"):
@@ -182,6 +184,7 @@ class RewardFunction:
             show_progress=show_progress,
             timeout=timeout,
             name="reward",
+            backend=backend,
         )
         self.reward_name = self.runner.aggregators[0].name
         self.grader_names = self.runner.grader_names

@@ -9,7 +9,16 @@ from typing import Any
 
 from axionlike.results._models import EvaluationResult, MetricScore, MetricSummary, TestResult, Usage
 
-RESERVED_METADATA = ("evaluation_description", "dataset_name", "counts", "durations", "config", "usage", "cache")
+RESERVED_METADATA = (
+    "evaluation_description",
+    "dataset_name",
+    "counts",
+    "durations",
+    "config",
+    "usage",
+    "cache",
+    "backend",
+)
 """Keys every result's metadata has; user metadata may not use them."""
 
 
@@ -56,6 +65,7 @@ def build_result(
     config: dict[str, Any] | None = None,
     usage: Usage | None = None,
     cache: dict[str, Any] | None = None,
+    backend: dict[str, Any] | None = None,
 ) -> EvaluationResult:
     """An EvaluationResult from per-item results: summaries and metadata in the one shape every face shares.
 
@@ -74,6 +84,7 @@ def build_result(
         config: the configuration that produced it.
         usage: tokens and cost spent by this run (cache hits spend nothing).
         cache: cache statistics (``{"enabled": False}`` without a cache).
+        backend: where the work ran (``{"name": "local"}``, or Ray's workers, batches and retries).
     """
     by_name: dict[str, list[MetricScore]] = {n: [] for n in names}
     for result in results:
@@ -111,5 +122,6 @@ def build_result(
             "config": config or {},
             "usage": (usage or Usage()).model_dump(),
             "cache": cache or {"enabled": False},
+            "backend": backend or {"name": "local"},
         },
     )

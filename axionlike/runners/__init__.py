@@ -9,6 +9,7 @@ from axionlike.cache import CacheConfig
 from axionlike.endpoints import APIRunner
 from axionlike.runners._config import ErrorConfig, EvaluationConfig
 from axionlike.runners._executors import MetricDescription, MetricExecutor, Scorer, executor_for
+from axionlike.runners._ray import RayBackend
 from axionlike.runners._runner import EvaluationRunner, evaluation_runner
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "EvaluationRunner",
     "MetricDescription",
     "MetricExecutor",
+    "RayBackend",
     "Scorer",
     "evaluation_runner",
     "executor_for",

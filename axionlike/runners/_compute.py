@@ -36,6 +36,11 @@ class Compute(Protocol):
         """Release what the run held (workers, the task's clients)."""
         ...
 
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Where the work ran and what that took (the result's ``metadata["backend"]``)."""
+        ...
+
 
 async def with_timeout(call: Awaitable[T], timeout: float | None, what: str, item_id: str) -> T:
     """``await call``, recorded as a TimeoutError naming the step and the item after ``timeout`` seconds."""
@@ -55,6 +60,7 @@ class LocalCompute:
         self._task = task
         self._metrics = metrics
         self._timeout = timeout
+        self.stats: dict[str, Any] = {"name": "local"}
 
     async def task(self, item: DatasetItem) -> dict[str, Any]:
         assert self._task is not None, "the run has no task"

@@ -361,4 +361,5 @@ class Engine:
             },
             usage=self._usage,
             cache=self.cache.stats(),
+            backend=dict(self._compute.stats),
         )

@@ -6,13 +6,15 @@ and the LLM calls under it. ``span`` and ``trace`` let user code add its own spa
 """
 
 from axionlike.tracing._configure import configure_tracing
-from axionlike.tracing._tracer import Span, Tracer, current_span, get_tracer, set_tracer
+from axionlike.tracing._tracer import Span, SpanContext, Tracer, continue_trace, current_span, get_tracer, set_tracer
 from axionlike.tracing._user import observe, span, trace
 
 __all__ = [
     "Span",
+    "SpanContext",
     "Tracer",
     "configure_tracing",
+    "continue_trace",
     "current_span",
     "get_tracer",
     "observe",

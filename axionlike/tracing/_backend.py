@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from axionlike._redact import MASK, is_secret_key, redact
-from axionlike.tracing._tracer import Span, Tracer, current_span
+from axionlike.tracing._tracer import Span, SpanContext, Tracer, current_span
 
 logger = logging.getLogger("axionlike.tracing")
 
@@ -154,6 +154,11 @@ class RecordedSpan(Span):
         if value is not None:
             self.scores.append((name, float(value), redact(comment) if comment else None))
 
+    def context(self) -> SpanContext | None:
+        if self.trace_id is None or self.span_id is None:
+            return None
+        return SpanContext(self.trace_id, self.span_id, is_root=self.parent is None)
+
     def extra_metadata(self) -> Payload | None:
         """Metadata plus the attributes that are not generation fields, made safe."""
         extra = {k: v for k, v in self.attributes.items() if k not in LLM_ATTRIBUTES}
@@ -245,6 +250,13 @@ class BackendTracer(Tracer):
                 self._closing.put(record)
             else:
                 self.report_failure(f"the backend is {self.max_queued_spans:,} spans behind; new spans are dropped")
+
+    def remote_parent(self, context: SpanContext) -> Span | None:
+        """A span opened in another process (never sent from here): its ids parent this process's spans."""
+        above = None if context.is_root else RecordedSpan(self, "(remote root)", "span", None)
+        parent = RecordedSpan(self, "(remote parent)", "span", above)
+        parent.trace_id, parent.span_id = context.trace_id, context.span_id
+        return parent
 
     def _open(self, span: RecordedSpan) -> None:
         raise NotImplementedError

@@ -9,9 +9,22 @@ and copied thread contexts each see separately.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class SpanContext:
+    """Where a span sits in its trace, as ids that travel to another process."""
+
+    trace_id: str
+    span_id: str
+    is_root: bool
+    """Whether the span is its trace's root (some backends record a root's children apart)."""
 
 
 class Span:
@@ -28,6 +41,10 @@ class Span:
 
     def record_score(self, name: str, value: float | None, comment: str | None = None) -> None:
         """Attach a score to the span's trace (Langfuse score, Opik feedback)."""
+
+    def context(self) -> SpanContext | None:
+        """This span's ids, for continuing its trace in another process (None when not traced)."""
+        return None
 
 
 class _NoopSpanContext(AbstractContextManager[Span]):
@@ -78,8 +95,30 @@ class Tracer:
     def shutdown(self, timeout: float | None = None) -> None:
         """Flush (bounded) and release the backend's threads and connections."""
 
+    def remote_parent(self, context: SpanContext) -> Span | None:
+        """A stand-in for a span opened in another process, to parent this process's spans (None: not traced)."""
+        return None
+
 
 _tracer: Tracer = Tracer()
+
+
+@contextlib.contextmanager
+def continue_trace(context: SpanContext | None) -> Iterator[None]:
+    """Spans opened inside the block join the trace of a span opened elsewhere (``Span.context()``).
+
+    A Ray worker uses it so that the calls it makes for the driver nest under the
+    driver's metric span; with no context, or no tracing here, it does nothing.
+    """
+    parent = get_tracer().remote_parent(context) if context is not None else None
+    if parent is None:
+        yield
+        return
+    token = current_span.set(parent)
+    try:
+        yield
+    finally:
+        current_span.reset(token)
 
 
 def get_tracer() -> Tracer:

@@ -1,0 +1,343 @@
+"""Ray as the way a run scales out: the driver decides, Ray workers compute.
+
+The driver is the ordinary engine: it iterates the dataset, looks the cache up (only
+misses travel), keeps twins in flight from paying twice, opens the spans, assembles the
+results in input order and drives the progress bar. Each task call or metric execution it
+would make itself goes instead to a worker: a Ray actor with its own event loop that
+built the run's task and metrics once and runs a ``LocalCompute`` of its own, so answers
+and errors are the same as in a local run. Calls travel in batches; a bounded number of
+batches per worker is in flight. A worker that dies has its batch run again on a fresh
+one; the run's metadata says what was retried.
+
+Ray is imported only when a ``RayBackend`` is used (``pip install 'axionlike[ray]'``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import functools
+import os
+import pickle
+import re
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from axionlike._exceptions import MissingDependencyError
+from axionlike._invoke import run_threads
+from axionlike.dataset import DatasetItem
+from axionlike.llm import collect_usage, record_usage, use_prompt_caching
+from axionlike.metrics import MetricResult
+from axionlike.results import Usage
+from axionlike.runners._binding import BoundMetric, bind_metrics
+from axionlike.runners._compute import LocalCompute
+from axionlike.runners._task_phase import TaskCaller
+from axionlike.tracing import SpanContext, configure_tracing, continue_trace, current_span, get_tracer
+
+if TYPE_CHECKING:
+    from axionlike.runners._config import EvaluationConfig
+
+_SHIPPED_ENV = re.compile(
+    r"^(OPENAI|AZURE|ANTHROPIC|GEMINI|GOOGLE|VERTEX|AWS|MISTRAL|GROQ|COHERE|DEEPSEEK|TOGETHER|OPENROUTER|XAI|"
+    r"FIREWORKS|PERPLEXITY|HOSTED_VLLM|LITELLM|LANGFUSE|OPIK|TRACING_MODE|DEEPEVAL|RAGAS)"
+    r"|(API_KEY|SECRET|TOKEN|PASSWORD)"
+)
+"""Environment variables a worker needs to reach models and tracing backends as the driver does."""
+
+
+class RayBackend(BaseModel):
+    """Run an evaluation's task calls and metric executions on Ray workers.
+
+    Pass it as ``backend=`` to ``evaluation_runner`` / ``EvaluationConfig``, ``GradingRunner``
+    or ``RewardFunction``; everything else about the run stays as it is locally.
+
+    Example:
+        ```python
+        results = evaluation_runner(dataset, metrics, "big-run", backend=RayBackend(workers=8))
+        ```
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    address: str | None = None
+    """The cluster: ``None`` starts a local Ray (loopback only, ``workers`` CPUs) on first use;
+    ``'auto'`` joins the cluster this process runs in; ``'host:port'`` or ``'ray://host:port'`` one elsewhere."""
+    workers: int = Field(default=2, ge=1)
+    """Worker actors, one CPU each."""
+    batch_size: int = Field(default=16, ge=1)
+    """Task calls and metric executions sent to a worker in one request."""
+    max_concurrent: int | None = Field(default=None, ge=1)
+    """Calls in flight per worker; by default the run's ``max_concurrent`` shared among the workers."""
+    max_retries: int = Field(default=3, ge=0)
+    """How often a batch whose worker died is run again on a fresh worker."""
+    node_ip_address: str = "127.0.0.2"
+    """Address of the local Ray this backend starts (a loopback one: nothing is exposed)."""
+
+    def compute(self, config: EvaluationConfig, metrics: list[BoundMetric]) -> RayCompute:
+        """The engine's Compute for one run on this backend."""
+        return RayCompute(self, config)
+
+
+# -- driver side ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Call:
+    """One task call or metric execution, as it travels to a worker."""
+
+    kind: Literal["task", "metric"]
+    item: DatasetItem
+    position: int = 0
+    parent: SpanContext | None = None
+
+
+@dataclass
+class _Outcome:
+    """What a worker sends back for one call: the value or the error, and the LLM usage it cost."""
+
+    value: Any = None
+    error: BaseException | None = None
+    usage: Usage | None = None
+
+
+@dataclass(eq=False)
+class _Pending:
+    call: _Call
+    future: asyncio.Future[_Outcome]
+    attempts: int = 0
+
+
+@dataclass
+class _Setup:
+    """What every worker is built from (shipped once, as an object reference)."""
+
+    task: Any
+    metrics: list[Any]
+    timeout: float | None
+    max_concurrent: int
+    prompt_caching: bool
+    tracing: str | None
+    environment: dict[str, SecretStr] = field(repr=False)
+
+
+class RayCompute:
+    """The driver's side: batches calls to the workers, resolves each call's future."""
+
+    def __init__(self, backend: RayBackend, config: EvaluationConfig) -> None:
+        self.backend = backend
+        self.config = config
+        self._queue: deque[_Pending] = deque()
+        self._workers: list[Any] = []
+        self._busy: dict[int, int] = {}
+        self._setup: Any = None
+        self._started: asyncio.Task[None] | None = None
+        self._batches: set[asyncio.Task[None]] = set()
+        self.stats: dict[str, Any] = {
+            "name": "ray",
+            "workers": backend.workers,
+            "calls": 0,
+            "batches": 0,
+            "retried_batches": 0,
+            "retried_calls": 0,
+        }
+
+    async def task(self, item: DatasetItem) -> dict[str, Any]:
+        output: dict[str, Any] = await self._submit(_Call("task", item))
+        return output
+
+    async def metric(self, position: int, item: DatasetItem) -> MetricResult:
+        result: MetricResult = await self._submit(_Call("metric", item, position))
+        return result
+
+    async def aclose(self) -> None:
+        for batch in list(self._batches):
+            batch.cancel()
+        for worker in self._workers:
+            _ray().kill(worker)
+        self._workers.clear()
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    async def _submit(self, call: _Call) -> Any:
+        span = current_span.get()
+        call.parent = span.context() if span is not None else None
+        future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(call, future))
+        if self._started is None:
+            self._started = asyncio.ensure_future(self._start())
+        elif self._started.done():
+            self._dispatch()
+        outcome = await future
+        if outcome.usage is not None:
+            record_usage(outcome.usage)  # into the engine's usage scope of this call
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
+
+    async def _start(self) -> None:
+        """Join (or start) Ray, ship the setup once and start the workers."""
+        ray = _connect(self.backend)  # in the calling thread: Ray sets up its signal handling there
+        per_worker = self.backend.max_concurrent or max(1, self.config.max_concurrent // self.backend.workers)
+        tracer = get_tracer()
+        setup = _Setup(
+            task=self.config.task,
+            metrics=list(self.config.scoring_metrics),
+            timeout=self.config.timeout,
+            max_concurrent=per_worker,
+            prompt_caching=self.config.enable_prompt_caching,
+            tracing=getattr(tracer, "name", "").lower() or None if tracer.enabled else None,
+            environment={k: SecretStr(v) for k, v in os.environ.items() if _SHIPPED_ENV.search(k)},
+        )
+        self._setup = ray.put(setup)
+        self._per_worker = per_worker
+        self._workers = [self._new_worker() for _ in range(self.backend.workers)]
+        self._busy = {id(w): 0 for w in self._workers}
+        self._dispatch()
+
+    def _new_worker(self) -> Any:
+        return _actor_class().options(num_cpus=1, max_concurrency=self._per_worker + 2).remote(self._setup)
+
+    def _dispatch(self) -> None:
+        """Send queued calls to workers with room: at most two batches in flight per worker."""
+        for worker in list(self._workers):
+            while self._queue and self._busy.get(id(worker), 0) < 2:
+                batch = [self._queue.popleft() for _ in range(min(self.backend.batch_size, len(self._queue)))]
+                self._busy[id(worker)] = self._busy.get(id(worker), 0) + 1
+                self.stats["batches"] += 1
+                self.stats["calls"] += len(batch)
+                runner = asyncio.ensure_future(self._run_batch(worker, batch))
+                self._batches.add(runner)
+                runner.add_done_callback(self._batches.discard)
+
+    async def _run_batch(self, worker: Any, batch: list[_Pending]) -> None:
+        ray = _ray()
+        try:
+            outcomes = await worker.run.remote([p.call for p in batch])
+        except ray.exceptions.RayActorError as exc:
+            self._replace(worker)
+            self.stats["retried_batches"] += 1
+            for pending in reversed(batch):
+                pending.attempts += 1
+                if pending.attempts > self.backend.max_retries:
+                    pending.future.set_result(_Outcome(error=exc))
+                else:
+                    self.stats["retried_calls"] += 1
+                    self._queue.appendleft(pending)
+        except Exception as exc:  # the batch could not be sent or read: its calls fail, the run goes on
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_result(_Outcome(error=exc))
+        else:
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                if not pending.future.done():
+                    pending.future.set_result(outcome)
+        finally:
+            if id(worker) in self._busy:
+                self._busy[id(worker)] -= 1
+            self._dispatch()
+
+    def _replace(self, dead: Any) -> None:
+        if dead in self._workers:
+            self._workers.remove(dead)
+            self._busy.pop(id(dead), None)
+            fresh = self._new_worker()
+            self._workers.append(fresh)
+            self._busy[id(fresh)] = 0
+
+
+# -- the Ray runtime ------------------------------------------------------------------------
+
+_ray_lock = threading.Lock()
+_started_here = False
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise MissingDependencyError("ray", "ray", "RayBackend") from exc
+    return ray
+
+
+def _connect(backend: RayBackend) -> Any:
+    """Ray, initialised: the given cluster, or a local one on a loopback address (started once)."""
+    global _started_here
+    ray = _ray()
+    with _ray_lock:
+        if not ray.is_initialized():
+            options: dict[str, Any] = {"log_to_driver": False, "include_dashboard": False}
+            if backend.address is None:
+                os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reports from a Ray we start
+                options.update(num_cpus=backend.workers, _node_ip_address=backend.node_ip_address)
+                _started_here = True
+            else:
+                options["address"] = backend.address
+            ray.init(**options)
+    return ray
+
+
+@functools.cache
+def _actor_class() -> Any:
+    return _ray().remote(_Worker)
+
+
+@atexit.register
+def _stop_the_ray_started_here() -> None:
+    if _started_here:
+        with contextlib.suppress(Exception):
+            _ray().shutdown()
+
+
+# -- worker side ----------------------------------------------------------------------------
+
+
+class _Worker:
+    """A Ray actor: builds the run's task and metrics once, then computes batches of calls."""
+
+    def __init__(self, setup: _Setup) -> None:
+        for name, value in setup.environment.items():
+            os.environ.setdefault(name, value.get_secret_value())
+        if setup.tracing is not None:
+            configure_tracing(setup.tracing)
+        task = TaskCaller(setup.task, None) if setup.task is not None else None
+        self._compute = LocalCompute(task, bind_metrics(setup.metrics, None), setup.timeout)
+        self._max_concurrent = setup.max_concurrent
+        self._prompt_caching = setup.prompt_caching
+        self._slots: asyncio.Semaphore | None = None
+
+    async def run(self, calls: list[_Call]) -> list[_Outcome]:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._max_concurrent)
+        with run_threads(self._max_concurrent), use_prompt_caching(self._prompt_caching):
+            outcomes = await asyncio.gather(*(self._one(call) for call in calls))
+        if get_tracer().enabled:
+            await asyncio.to_thread(get_tracer().flush)
+        return list(outcomes)
+
+    async def _one(self, call: _Call) -> _Outcome:
+        assert self._slots is not None
+        async with self._slots:
+            with continue_trace(call.parent), collect_usage() as scope:
+                try:
+                    if call.kind == "task":
+                        value: Any = await self._compute.task(call.item)
+                    else:
+                        value = await self._compute.metric(call.position, call.item)
+                except Exception as exc:
+                    return _Outcome(error=_portable(exc), usage=scope.usage if scope.calls else None)
+            return _Outcome(value=value, usage=scope.usage if scope.calls else None)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else an exception of the same name and message."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        stand_in: type[Exception] = type(type(exc).__name__, (Exception,), {})
+        return stand_in(str(exc))
+    return exc
