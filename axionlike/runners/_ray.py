@@ -309,14 +309,16 @@ class _Worker:
         self._max_concurrent = setup.max_concurrent
         self._prompt_caching = setup.prompt_caching
         self._slots: asyncio.Semaphore | None = None
+        self._flushing: asyncio.Lock | None = None
 
     async def run(self, calls: list[_Call]) -> list[_Outcome]:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self._max_concurrent)
+        if self._slots is None or self._flushing is None:
+            self._slots, self._flushing = asyncio.Semaphore(self._max_concurrent), asyncio.Lock()
         with run_threads(self._max_concurrent), use_prompt_caching(self._prompt_caching):
             outcomes = await asyncio.gather(*(self._one(call) for call in calls))
         if get_tracer().enabled:
-            await asyncio.to_thread(get_tracer().flush)
+            async with self._flushing:  # one flush at a time, so each batch's spans are sent before it returns
+                await asyncio.to_thread(get_tracer().flush)
         return list(outcomes)
 
     async def _one(self, call: _Call) -> _Outcome:
