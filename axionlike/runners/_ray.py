@@ -200,7 +200,9 @@ class RayCompute:
         self._dispatch()
 
     def _new_worker(self) -> Any:
-        return _actor_class().options(num_cpus=1, max_concurrency=self._per_worker + 2).remote(self._setup)
+        # SPREAD: workers go to different nodes when there are several (a lost node takes fewer with it).
+        options = {"num_cpus": 1, "max_concurrency": self._per_worker + 2, "scheduling_strategy": "SPREAD"}
+        return _actor_class().options(**options).remote(self._setup)
 
     def _dispatch(self) -> None:
         """Send queued calls to workers with room: at most two batches in flight per worker."""
