@@ -22,6 +22,7 @@ _EXPORTS = {
     "APIRunner": "axionlike.runners",
     "Dataset": "axionlike.dataset",
     "DatasetItem": "axionlike.dataset",
+    "ItemStream": "axionlike.dataset",
     "BaseMetric": "axionlike.metrics",
     "MetricResult": "axionlike.metrics",
     "EvaluationResult": "axionlike.results",

@@ -1,6 +1,7 @@
-"""Evaluation inputs: DatasetItem and Dataset."""
+"""Evaluation inputs: DatasetItem, Dataset, and ItemStream for sources read as the run goes."""
 
-from axionlike.dataset._dataset import Dataset
+from axionlike.dataset._dataset import Dataset, load_inputs
 from axionlike.dataset._item import DatasetItem
+from axionlike.dataset._stream import ItemStream
 
-__all__ = ["Dataset", "DatasetItem"]
+__all__ = ["Dataset", "DatasetItem", "ItemStream", "load_inputs"]

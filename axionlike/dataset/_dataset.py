@@ -10,6 +10,7 @@ from typing import Any
 from axionlike._exceptions import DatasetError, InvalidItemError
 from axionlike.dataset._item import DatasetItem
 from axionlike.dataset._sources import rows_from_dataframe, rows_from_path
+from axionlike.dataset._stream import ItemStream
 
 
 class Dataset:
@@ -66,6 +67,17 @@ class Dataset:
             )
         return cls(source, name=name, strict=strict)
 
+    @property
+    def total(self) -> int:
+        """Rows in the source, valid or not."""
+        return len(self.items) + len(self.invalid_rows)
+
+    def rows(self) -> Iterator[tuple[int, DatasetItem | InvalidItemError]]:
+        """Every row in source order: its index and its item, or the error that made it invalid."""
+        by_index: dict[int, DatasetItem | InvalidItemError] = dict(zip(self.positions, self.items, strict=True))
+        by_index.update((exc.row or 0, exc) for exc in self.invalid_rows)
+        return iter(sorted(by_index.items()))
+
     def __len__(self) -> int:
         return len(self.items)
 
@@ -83,3 +95,13 @@ class Dataset:
         import pandas as pd
 
         return pd.DataFrame([item.model_dump() for item in self.items])
+
+
+def load_inputs(source: Any, *, name: str | None = None) -> Dataset | ItemStream:
+    """A run's ``evaluation_inputs`` as items: an ItemStream (given, or over a ``ray.data.Dataset``)
+    is read as the run goes; anything else is loaded whole into a Dataset."""
+    if isinstance(source, ItemStream):
+        return source
+    if type(source).__module__.startswith("ray.data"):
+        return ItemStream.from_ray(source, name=name)
+    return Dataset.load(source, name=name)

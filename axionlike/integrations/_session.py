@@ -84,10 +84,7 @@ def load_rows(spec: EvaluationSpec, samples: int | None) -> list[Row]:
     """The evaluation's rows as items (or the error that makes a row invalid), first N if asked."""
     source = spec.dataset
     if isinstance(source, (str, Path, Dataset)) or type(source).__name__ == "DataFrame":
-        dataset = Dataset.load(source)
-        by_position: dict[int, Row] = dict(zip(dataset.positions, dataset.items, strict=True))
-        by_position.update((exc.row or 0, exc) for exc in dataset.invalid_rows)
-        rows = [by_position[i] for i in sorted(by_position)][:samples]
+        rows = [row for _, row in islice(Dataset.load(source).rows(), samples)]
     else:
         rows = [_row(row, i, spec.fields) for i, row in enumerate(islice(source, samples))]
     return [

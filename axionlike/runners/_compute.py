@@ -37,6 +37,11 @@ class Compute(Protocol):
         ...
 
     @property
+    def capacity(self) -> int | None:
+        """Calls the engine keeps in flight; ``None``: the run's ``max_concurrent``."""
+        ...
+
+    @property
     def stats(self) -> dict[str, Any]:
         """Where the work ran and what that took (the result's ``metadata["backend"]``)."""
         ...
@@ -60,6 +65,7 @@ class LocalCompute:
         self._task = task
         self._metrics = metrics
         self._timeout = timeout
+        self.capacity: int | None = None
         self.stats: dict[str, Any] = {"name": "local"}
 
     async def task(self, item: DatasetItem) -> dict[str, Any]:

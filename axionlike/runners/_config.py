@@ -40,7 +40,8 @@ class EvaluationConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     evaluation_inputs: Any
-    """Items: a list of DatasetItems or dicts, a DataFrame, a Dataset, or a CSV/JSONL path."""
+    """Items: a list of DatasetItems or dicts, a DataFrame, a Dataset, a CSV/JSONL path, or, read
+    as the run goes, an ItemStream or a ``ray.data.Dataset``."""
     scoring_metrics: list[Any]
     """Native, Ragas or DeepEval metric objects, or plain scoring functions."""
     evaluation_name: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 import uuid
 from collections import deque
@@ -21,11 +22,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from axionlike._digest import digest
-from axionlike._exceptions import ConfigurationError, DatasetError, EvaluationAbortedError, MissingFieldsError
+from axionlike._exceptions import (
+    ConfigurationError,
+    DatasetError,
+    EvaluationAbortedError,
+    InvalidItemError,
+    MissingFieldsError,
+)
 from axionlike._invoke import run_threads
 from axionlike.aggregators import Aggregator, bind_aggregators
 from axionlike.cache import RunCache
-from axionlike.dataset import Dataset, DatasetItem
+from axionlike.dataset import DatasetItem, ItemStream, load_inputs
 from axionlike.llm import collect_usage, use_prompt_caching
 from axionlike.metrics import MetricResult
 from axionlike.results import (
@@ -45,6 +52,9 @@ from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_outpu
 from axionlike.tracing import Span, get_tracer
 
 _NO_SPAN = contextlib.nullcontext(Span())
+_EMPTY = "evaluation_inputs is empty: there is nothing to evaluate"
+_READ_AHEAD = 256
+"""Rows read from the source at a time (a streamed source: in a worker thread)."""
 
 
 @dataclass(eq=False)
@@ -73,9 +83,9 @@ class Engine:
         self.config = config
         self.on_result = on_result
         """Called with each item's result as soon as it is final (faces use it to journal)."""
-        self.dataset = Dataset.load(config.evaluation_inputs, name=config.dataset_name)
-        if not self.dataset.items and not self.dataset.invalid_rows:
-            raise DatasetError("evaluation_inputs is empty: there is nothing to evaluate")
+        self.dataset = load_inputs(config.evaluation_inputs, name=config.dataset_name)
+        if self.dataset.total == 0:
+            raise DatasetError(_EMPTY)
         self.metrics: list[BoundMetric] = bind_metrics(config.scoring_metrics, config.thresholds)
         if config.task is not None and not callable(config.task):
             raise ConfigurationError(f"task must be callable; got {type(config.task).__name__}")
@@ -105,16 +115,16 @@ class Engine:
         self.tracer = get_tracer()
         started_at = datetime.now(UTC)
         clock = time.perf_counter()
-        total = len(self.dataset.items) + len(self.dataset.invalid_rows)
-        self._results: list[TestResult | None] = [None] * total
-        for exc in self.dataset.invalid_rows:
-            self._results[exc.row] = TestResult(index=exc.row, item=None, error=ErrorInfo.from_exception(exc, "input"))
+        self._results: dict[int, TestResult] = {}
         self._abort: ErrorInfo | None = None
         self._usage = Usage()
         self._jobs: deque[tuple[_InFlight, int]] = deque()
         self._in_flight = 0
         self._work_available = asyncio.Event()
-        self._pending = iter(zip(self.dataset.positions, self.dataset.items, strict=True))
+        self._rows = self.dataset.rows()
+        self._read: deque[tuple[int, DatasetItem | InvalidItemError]] = deque()
+        self._rows_seen = 0
+        self._reading = asyncio.Lock()
         self._task = TaskCaller(config.task, config.scoring_key_mapping) if config.task is not None else None
         self._compute: Compute = (
             LocalCompute(self._task, self.metrics, config.timeout)
@@ -123,20 +133,21 @@ class Engine:
         )
         self._task_identity = task_identity(config.task) if config.task is not None else None
         self._task_digest = digest(self._task_identity)
-        workers = min(config.max_concurrent, len(self.dataset.items)) or 1
+        workers = min(self._compute.capacity or config.max_concurrent, self.dataset.total or _READ_AHEAD)
         try:
             with (
                 run_threads(config.max_concurrent),
                 use_prompt_caching(config.enable_prompt_caching),
-                Progress(total, config.evaluation_name, enabled=config.show_progress) as self._progress,
+                Progress(self.dataset.total, config.evaluation_name, enabled=config.show_progress) as self._progress,
                 self._span(config.evaluation_name, kind="evaluation", metadata=self._trace_metadata()),
             ):
-                self._progress.update(len(self.dataset.invalid_rows))
                 await asyncio.gather(*(self._worker() for _ in range(workers)))
         finally:
             await self._compute.aclose()
             self.cache.close()
             self.tracer.flush()
+        if self._rows_seen == 0:
+            raise DatasetError(_EMPTY)
         result = self._build_result(started_at, time.perf_counter() - clock)
         if self._abort is not None:
             raise EvaluationAbortedError(f"fail_fast stopped the run at: {self._abort}", partial_result=result)
@@ -156,16 +167,38 @@ class Engine:
                 if state.remaining == 0:
                     self._complete(state)
                 continue
-            admitted = next(self._pending, None) if self._abort is None else None
-            if admitted is not None:
+            row = await self._next_row() if self._abort is None else None
+            if row is not None:
+                index, item = row
+                if isinstance(item, InvalidItemError):
+                    self._record(TestResult(index=index, item=None, error=ErrorInfo.from_exception(item, "input")))
+                    continue
                 self._in_flight += 1
-                await self._admit(*admitted)
+                await self._admit(index, item)
                 continue
             if self._in_flight == 0:
                 self._work_available.set()
                 return
             self._work_available.clear()
             await self._work_available.wait()
+
+    async def _next_row(self) -> tuple[int, DatasetItem | InvalidItemError] | None:
+        """The next row of the source, or None at its end. A streamed source is read ahead in a
+        worker thread, so waiting for its next block never stalls the calls in flight."""
+        if not self._read:
+            async with self._reading:
+                if not self._read:
+                    if isinstance(self.dataset, ItemStream):
+                        chunk = await asyncio.to_thread(self._read_ahead)
+                    else:
+                        chunk = self._read_ahead()
+                    self._read.extend(chunk)
+        return self._read.popleft() if self._read else None
+
+    def _read_ahead(self) -> list[tuple[int, DatasetItem | InvalidItemError]]:
+        chunk = list(itertools.islice(self._rows, _READ_AHEAD))
+        self._rows_seen += len(chunk)
+        return chunk
 
     async def _admit(self, index: int, item: DatasetItem) -> None:
         """Run the item's task (if any) and queue its metric jobs."""
@@ -200,12 +233,15 @@ class Engine:
             result.aggregates = [aggregator.aggregate(by_name) for aggregator in self.aggregators]
         self._finish_item(result)
 
-    def _finish_item(self, result: TestResult) -> None:
+    def _record(self, result: TestResult) -> None:
         self._results[result.index] = result
         if self.on_result is not None:
             self.on_result(result)
-        self._in_flight -= 1
         self._progress.update(1)
+
+    def _finish_item(self, result: TestResult) -> None:
+        self._record(result)
+        self._in_flight -= 1
         if self._abort is None and self.config.error_config.fail_fast and not result.succeeded:
             self._abort = result.error or next(s.error for s in result.scores if s.error)
         if self._in_flight == 0:
@@ -341,9 +377,9 @@ class Engine:
             run_id=self.run_id,
             evaluation_name=config.evaluation_name,
             timestamp=started_at.isoformat(),
-            results=[r for r in self._results if r is not None],
+            results=[self._results[i] for i in sorted(self._results)],
             names=[m.name for m in self.metrics] + [a.name for a in self.aggregators],
-            items=len(self._results),
+            items=self.dataset.total or self._rows_seen,
             metadata=config.evaluation_metadata,
             description=config.evaluation_description,
             dataset_name=config.dataset_name or self.dataset.name,

@@ -8,7 +8,7 @@ from typing import Any
 class Progress:
     """A tqdm bar over the run's items; a no-op when ``enabled`` is false."""
 
-    def __init__(self, total: int, description: str, *, enabled: bool) -> None:
+    def __init__(self, total: int | None, description: str, *, enabled: bool) -> None:
         self._bar: Any = None
         if enabled:
             from tqdm.auto import tqdm

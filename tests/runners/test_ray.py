@@ -178,3 +178,33 @@ def test_ray_traffic_stays_on_loopback():
         for address in (local, peer):
             host = address.rsplit(":", 1)[0].strip("[]").removeprefix("::ffff:")
             assert host in ("*", "0.0.0.0", "::") or host.startswith("127."), line
+
+
+def test_a_backend_keeps_its_workers_for_runs_with_the_same_setup():
+    backend, metrics = RayBackend(workers=2), [ExactMatch()]
+    items = [DatasetItem(id=str(i), actual_output="a", expected_output="a") for i in range(4)]
+    evaluation_runner(items, metrics, "first", show_progress=False, backend=backend)
+    workers = list(backend._pool.workers)
+    evaluation_runner(items, metrics, "second", show_progress=False, backend=backend)  # an RL trainer's next step
+    assert backend._pool.workers == workers
+    evaluation_runner(items, [ExactMatch()], "other metrics", show_progress=False, backend=backend)
+    assert backend._pool.workers != workers  # other objects: new workers (the old ones stopped)
+
+
+def test_a_ray_dataset_is_streamed_with_the_same_results():
+    rows = [
+        {"id": item.id, "query": item.query, "expected_output": item.expected_output, "retrieved_content": ["a", "b"]}
+        for item in ITEMS
+    ]
+    # a pipeline, not just blocks in memory: Ray Data runs its map tasks as the run reads
+    source = ray.data.from_items(rows, override_num_blocks=6).map(lambda row: {**row, "query": row["query"] + "?"})
+    expected = [DatasetItem(**{**row, "query": row["query"] + "?"}) for row in rows]
+    local = evaluation_runner(expected, [ExactMatch()], "list", task=shout, show_progress=False)
+    streamed_locally = evaluation_runner(source, [ExactMatch()], "ray data", task=shout, show_progress=False)
+    # one worker, so the Ray Data tasks have the second CPU of this 2-CPU Ray
+    remote = evaluation_runner(
+        source, [ExactMatch()], "ray data on ray", task=shout, show_progress=False, backend=RayBackend(workers=1)
+    )
+    assert _comparable(streamed_locally) == _comparable(local) == _comparable(remote)
+    assert remote.results[0].item.retrieved_content == ["a", "b"]  # numpy arrays back to lists
+    assert remote.metadata["backend"]["calls"] == 2 * len(ITEMS)

@@ -1,9 +1,12 @@
-"""A two-node Ray cluster on this machine (head on 127.0.0.2, a second node on 127.0.0.3),
+"""A two-node Ray cluster on this machine (head on 127.0.0.3, a second node on 127.0.0.4),
 started and stopped here; drivers run in subprocesses, as a user's script would, since this
-test process already holds a local Ray. Slow-ish (each node takes seconds to start)."""
+test process may already hold the session's local Ray (on 127.0.0.2), which must outlive the
+cluster: so the cluster is stopped by killing its own processes, never with ``ray stop``,
+which stops every Ray on the machine. Slow-ish (each node takes seconds to start)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -33,7 +36,15 @@ def _ray(*args: str, temp_dir: Path) -> None:
     command = [RAY, "start", *args, "--disable-usage-stats", f"--temp-dir={temp_dir}"]
     if "--head" in args:
         command.append("--include-dashboard=false")
-    subprocess.run(command, check=True, capture_output=True, env={**os.environ, **LOCAL_CLUSTER}, timeout=120)
+    # a session of its own: the node's processes form one group, which _stop kills
+    subprocess.run(
+        command,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **LOCAL_CLUSTER},
+        timeout=120,
+        start_new_session=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +57,24 @@ def cluster_dirs(tmp_path_factory):
 def cluster(cluster_dirs):
     """``host:port`` of a running two-node cluster (2 CPUs each), stopped after the module."""
     head_dir, node_dir = cluster_dirs
-    port = _free_port("127.0.0.2")
-    address = f"127.0.0.2:{port}"
-    _ray("--head", "--node-ip-address=127.0.0.2", f"--port={port}", "--num-cpus=2", temp_dir=head_dir)
+    port = _free_port("127.0.0.3")
+    address = f"127.0.0.3:{port}"
     try:
-        _ray(f"--address={address}", "--node-ip-address=127.0.0.3", "--num-cpus=2", temp_dir=node_dir)
+        _ray("--head", "--node-ip-address=127.0.0.3", f"--port={port}", "--num-cpus=2", temp_dir=head_dir)
+        _ray(f"--address={address}", "--node-ip-address=127.0.0.4", "--num-cpus=2", temp_dir=node_dir)
         yield address
     finally:
-        subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120, env={**os.environ, **LOCAL_CLUSTER})
+        _stop(head_dir, node_dir)
+
+
+def _stop(*node_dirs: Path) -> None:
+    """Kill the nodes started with these directories: each node's processes (GCS, raylet,
+    agents, workers) are in the process group of the ``ray start`` that began them."""
+    listing = subprocess.run(["ps", "-eww", "-o", "pgid=,args="], capture_output=True, text=True).stdout
+    groups = {int(line.split(None, 1)[0]) for line in listing.splitlines() if any(str(d) in line for d in node_dirs)}
+    for group in groups - {os.getpgid(0)}:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
 
 
 def _result(stdout: str) -> dict:
@@ -73,50 +94,6 @@ def _drive(code: str, env: dict[str, str] | None = None, timeout: float = 240) -
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return _result(done.stdout)
-
-
-def test_a_run_spreads_over_both_nodes_and_survives_losing_one(cluster, tmp_path):
-    marker = tmp_path / "started"
-    driver = f"""
-        import json, os, socket, time
-        from pathlib import Path
-        from axionlike.dataset import DatasetItem
-        from axionlike.metrics import BaseMetric
-        from axionlike.runners import RayBackend, evaluation_runner
-
-        class Where(BaseMetric):
-            required_fields = ("query",)
-            async def execute(self, item):
-                Path({str(marker)!r}).touch()
-                time.sleep(0.1)  # slow enough for the test to take a node away mid-run
-                return {{"score": 1.0, "metadata": {{"node": os.environ.get("RAY_NODE_IP_ADDRESS", "")}}}}
-
-        items = [DatasetItem(id=str(i), query=f"q{{i}}") for i in range(60)]
-        result = evaluation_runner(items, [Where()], "cluster", show_progress=False,
-                                   backend=RayBackend(address="{cluster}", workers=2, batch_size=2))
-        print("RESULT", json.dumps({{"scores": [r.scores[0].score for r in result.results],
-                           "backend": result.metadata["backend"]}}))
-    """
-    process = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(driver)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **LOCAL_CLUSTER, "PYTHONPATH": os.getcwd()},
-    )
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
-    second_node = subprocess.run(["pgrep", "-f", "raylet.*127.0.0.3"], capture_output=True, text=True).stdout.split()
-    assert second_node, "the second node's raylet"
-    for pid in second_node:
-        os.kill(int(pid), signal.SIGKILL)  # the node is lost, with the workers on it
-    out, err = process.communicate(timeout=240)
-    assert process.returncode == 0, err[-3000:]
-    result = _result(out)
-    assert result["scores"] == [1.0] * 60  # no item lost, none counted twice
-    assert result["backend"]["retried_batches"] >= 1
 
 
 def test_keys_reach_cluster_workers_but_no_log(cluster, cluster_dirs, fake_llm):
@@ -175,3 +152,107 @@ def test_reward_function_inside_a_ray_actor_each_step_on_a_fresh_loop(cluster):
     result = _drive(driver)
     expected = [0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
     assert result == {"False": [expected, expected], "True": [expected, expected]}
+
+
+INTERRUPTED = """
+    import json, sys, time
+    from pathlib import Path
+    from axionlike.cache import CacheConfig
+    from axionlike.dataset import DatasetItem
+    from axionlike.metrics import BaseMetric
+    from axionlike.runners import RayBackend, evaluation_runner
+
+    cluster, cache, ran = sys.argv[1:]
+
+    class Slow(BaseMetric):
+        required_fields = ("query",)
+        async def execute(self, item):
+            time.sleep(0.05)
+            Path(ran, item.id).touch()
+            return {"score": 1.0}
+
+    items = [DatasetItem(id=f"i{n}", query=f"q{n}") for n in range(400)]
+    result = evaluation_runner(items, [Slow()], "interrupted", show_progress=False,
+                               cache_config=CacheConfig(cache_type="disk", cache_dir=Path(cache)),
+                               backend=RayBackend(address=cluster, workers=2, batch_size=4))
+    print("RESULT", json.dumps({"scores": [r.scores[0].score for r in result.results],
+                                "cache": result.metadata["cache"]["metric"]}))
+"""
+
+
+def test_ctrl_c_stops_the_cluster_work_and_keeps_the_cache(cluster, tmp_path):
+    ran = tmp_path / "ran"
+    ran.mkdir()
+    command = [sys.executable, "-c", textwrap.dedent(INTERRUPTED), cluster, str(tmp_path / "cache"), str(ran)]
+    env = {**os.environ, **LOCAL_CLUSTER, "PYTHONPATH": os.getcwd()}
+    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while len(list(ran.iterdir())) < 40 and driver.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    driver.send_signal(signal.SIGINT)
+    _, err = driver.communicate(timeout=60)
+    assert driver.returncode != 0 and "KeyboardInterrupt" in err
+    stopped_at = len(list(ran.iterdir()))
+    time.sleep(2.0)
+    assert len(list(ran.iterdir())) == stopped_at < 400  # no worker goes on after the driver stopped
+
+    rerun = subprocess.run(command, capture_output=True, text=True, env=env, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    result = _result(rerun.stdout)
+    assert result["scores"] == [1.0] * 400
+    # what came back before Ctrl-C was cached: at least the 40 seen, less two batches of 4 per worker in flight
+    assert result["cache"]["hits"] >= 40 - 2 * 2 * 4
+    assert result["cache"]["hits"] + result["cache"]["misses"] == 400
+
+
+def test_a_run_spreads_over_both_nodes_and_survives_losing_one(cluster, tmp_path):
+    # last in the module: it takes the second node away
+    driver = f"""
+        import json, time
+        from pathlib import Path
+        import ray
+        from axionlike.dataset import DatasetItem
+        from axionlike.metrics import BaseMetric
+        from axionlike.runners import RayBackend, evaluation_runner
+
+        class Where(BaseMetric):
+            required_fields = ("query",)
+            async def execute(self, item):
+                node = ray.util.get_node_ip_address()
+                Path({str(tmp_path)!r}, "on-" + node).touch()
+                time.sleep(0.1)  # slow enough for the test to take a node away mid-run
+                return {{"score": 1.0, "metadata": {{"node": node}}}}
+
+        ray.init(address="{cluster}", log_to_driver=False)
+        deadline = time.monotonic() + 60  # the earlier tests' workers gone: both nodes free
+        while ray.available_resources().get("CPU", 0) < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        items = [DatasetItem(id=str(i), query=f"q{{i}}") for i in range(60)]
+        result = evaluation_runner(items, [Where()], "cluster", show_progress=False,
+                                   backend=RayBackend(address="{cluster}", workers=2, batch_size=2))
+        print("RESULT", json.dumps({{"scores": [r.scores[0].score for r in result.results],
+                                    "nodes": sorted({{r.scores[0].metadata["node"] for r in result.results}}),
+                                    "backend": result.metadata["backend"]}}))
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(driver)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **LOCAL_CLUSTER, "PYTHONPATH": os.getcwd()},
+    )
+    second_node_busy = tmp_path / "on-127.0.0.4"
+    deadline = time.monotonic() + 120
+    while not second_node_busy.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert second_node_busy.exists(), "a worker on the second node"
+    second_node = subprocess.run(["pgrep", "-f", "raylet.*127.0.0.4"], capture_output=True, text=True).stdout.split()
+    assert second_node, "the second node's raylet"
+    for pid in second_node:
+        os.kill(int(pid), signal.SIGKILL)  # the node is lost, with the workers on it, mid-batch
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 0, err[-3000:]
+    result = _result(out)
+    assert result["scores"] == [1.0] * 60  # no item lost, none counted twice
+    assert result["nodes"] == ["127.0.0.3", "127.0.0.4"]
+    assert result["backend"]["retried_batches"] >= 1
