@@ -12,3 +12,12 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 def digest(payload: Any) -> str:
     """SHA-256 of the canonical JSON of ``payload`` (sorted keys, no spaces, ``repr`` for the rest)."""
     return hashlib.sha256(_CANONICAL.encode(payload).encode()).hexdigest()
+
+
+def stable_identity(value: Any) -> Any:
+    """A stand-in for a parameter that is not plain data, stable across processes (never a memory
+    address): the object's own ``cache_identity()`` when it has one, else its qualified type name."""
+    identity = getattr(value, "cache_identity", None)
+    if callable(identity):
+        return identity()
+    return f"{type(value).__module__}.{type(value).__qualname__}"

@@ -16,6 +16,7 @@ AxionlikeError
 ├── MetricError
 │   ├── MissingFieldsError    an item lacks fields a metric requires
 │   ├── MappingError          a grader's mapper cannot find a path in a sample
+│   ├── GraderInputError      a grader's input has the wrong shape (a malformed trajectory)
 │   └── ExternalMetricError   a Ragas or DeepEval metric failed
 ├── LLMError
 │   ├── LLMTimeoutError
@@ -43,6 +44,7 @@ __all__ = [
     "EndpointError",
     "EvaluationAbortedError",
     "ExternalMetricError",
+    "GraderInputError",
     "InvalidItemError",
     "LLMError",
     "LLMTimeoutError",
@@ -145,6 +147,11 @@ class MissingFieldsError(MetricError):
 
 class MappingError(MetricError):
     """A grader's mapper cannot read a sample; the message names the sample and the path."""
+
+
+class GraderInputError(MetricError, ValueError):
+    """A grader's input does not have the shape the grader reads: a malformed trajectory, bad JSON
+    arguments, a tool result without its call. The message names the field and the position."""
 
 
 class ExternalMetricError(MetricError):

@@ -22,7 +22,7 @@ LAYERS = [
     {"dataset", "tracing"},
     {"results"},
     {"llm"},
-    {"metrics", "endpoints"},
+    {"metrics", "graders", "endpoints"},
     {"aggregators", "cache"},
     {"runners"},
     {"grading"},

@@ -13,9 +13,10 @@ from axionlike.aggregators import (
     MinAggregator,
     WeightedSumAggregator,
 )
+from axionlike.graders import GraderScore
 from axionlike.grading._graders import GraderConfig
 from axionlike.grading._listwise import ListwiseGrader, PairwiseGrader, group_relative, ranks_from_scores
-from axionlike.grading._results import GraderError, GraderRank, GraderResult, GraderScore
+from axionlike.grading._results import GraderError, GraderRank, GraderResult
 from axionlike.grading._runner import GradingResults, GradingRunner
 
 __all__ = [

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from axionlike._exceptions import ConfigurationError, MappingError, MissingFieldsError
 from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
+from axionlike.graders import BaseGrader
 from axionlike.grading._mapping import Mapper, apply_mapper
 from axionlike.metrics import MetricResult
 from axionlike.runners import MetricDescription, MetricExecutor, Scorer, executor_for
@@ -101,15 +102,23 @@ class BoundGrader(Scorer):
 
     def describe(self) -> MetricDescription:
         mapper = dict(self.mapper) if isinstance(self.mapper, Mapping) else self.mapper
+        if self.inner is not None:
+            grader_identity: Any = self.inner.identity
+        elif isinstance(self.grader, BaseGrader):
+            grader_identity = self.grader.identity()
+        else:
+            grader_identity = _qualname(self.grader)
         identity = {
-            "grader": self.inner.identity if self.inner else _qualname(self.grader),
+            "grader": grader_identity,
             "mapper": mapper if mapper is None or isinstance(mapper, dict) else _qualname(mapper),
         }
         return MetricDescription(
             name=self.name,
             required_fields=(),
             optional_fields=(),
-            higher_is_better=self.inner.higher_is_better if self.inner else True,
+            higher_is_better=self.inner.higher_is_better
+            if self.inner
+            else getattr(self.grader, "higher_is_better", True),
             threshold=self.inner.threshold if self.inner else None,
             identity=identity,
             span_name=self.inner.span_name if self.inner else f"{self.name}.execute",

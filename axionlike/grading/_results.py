@@ -6,17 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from axionlike.graders import GraderScore
 from axionlike.results import ErrorInfo, MetricScore, TestResult
-
-
-class GraderScore(BaseModel):
-    """A grader's (or aggregator's) score for one sample, with its reason."""
-
-    name: str
-    score: float
-    reason: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    """What the grader reported; aggregates list the graders used and failed."""
 
 
 class GraderRank(GraderScore):

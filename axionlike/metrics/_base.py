@@ -8,20 +8,13 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from axionlike._digest import stable_identity
 from axionlike._exceptions import MetricError, UnknownMetricError
 from axionlike._naming import snake_case
 from axionlike.dataset import DatasetItem
 from axionlike.results import Usage
 
 _REGISTRY: dict[str, type[BaseMetric]] = {}
-
-
-def _parameter_identity(value: Any) -> Any:
-    """A stable stand-in for a parameter that is not plain data (never a memory address)."""
-    identity = getattr(value, "cache_identity", None)
-    if callable(identity):
-        return identity()
-    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 class MetricResult(BaseModel):
@@ -132,9 +125,7 @@ class BaseMetric(BaseModel):
 
     def parameters(self) -> dict[str, Any]:
         """Parameters that change the score (not ``name`` or ``threshold``)."""
-        return self.model_dump(
-            mode="json", exclude={"name", "threshold"}, exclude_none=True, fallback=_parameter_identity
-        )
+        return self.model_dump(mode="json", exclude={"name", "threshold"}, exclude_none=True, fallback=stable_identity)
 
     def identity(self) -> dict[str, Any]:
         """What makes two metric instances compute the same scores."""

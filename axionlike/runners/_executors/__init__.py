@@ -1,7 +1,7 @@
 """Metric executors and the one routing function that picks an executor per metric.
 
 The table is fixed: native metrics, ``Scorer`` objects (how faces bring their own
-callables), Ragas, DeepEval, then plain functions. Nothing changes it at import time.
+callables), graders, Ragas, DeepEval, then plain functions. Nothing changes it at import time.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from typing import Any
 from axionlike._exceptions import UnknownMetricError
 from axionlike.runners._executors._base import MetricDescription, MetricExecutor, Scorer
 from axionlike.runners._executors._deepeval import DeepEvalExecutor
+from axionlike.runners._executors._grader import GraderExecutor
 from axionlike.runners._executors._native import FunctionExecutor, NativeExecutor, ScorerExecutor
 from axionlike.runners._executors._ragas import RagasExecutor
 
 _EXECUTORS: tuple[MetricExecutor, ...] = (
     NativeExecutor(),
     ScorerExecutor(),
+    GraderExecutor(),
     RagasExecutor(),
     DeepEvalExecutor(),
     FunctionExecutor(),
