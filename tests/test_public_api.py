@@ -24,6 +24,7 @@ PUBLIC = [
     "axionlike.cache",
     "axionlike.dataset",
     "axionlike.endpoints",
+    "axionlike.graders",
     "axionlike.grading",
     "axionlike.integrations.experiments",
     "axionlike.integrations.models",
@@ -106,7 +107,8 @@ def _imports_in_docs() -> list[tuple[str, str, str]]:
     found = []
     for path, text in texts:
         for match in re.finditer(r"^\s*from (axionlike[\w.]*) import (?:\(([^)]*)\)|([^\n#]+))", text, re.MULTILINE):
-            names = [n.strip() for n in (match[2] or match[3]).replace("\n", ",").split(",") if n.strip()]
+            imported = (match[2] or match[3]).replace("\n", ",").split(",")
+            names = [n.split(" as ")[0].strip() for n in imported if n.strip()]
             found += [(match[1], name, str(path.relative_to(ROOT))) for name in names]
     return found
 

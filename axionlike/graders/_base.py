@@ -69,8 +69,8 @@ class BaseGrader(ABC):
         self.description = description
 
     @abstractmethod
-    async def aevaluate(self, **fields: Any) -> GraderScore:
-        """Score one sample."""
+    async def aevaluate(self, *args: Any, **fields: Any) -> GraderScore:
+        """Score one sample (subclasses name the fields they read as keyword parameters)."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:

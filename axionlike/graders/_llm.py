@@ -100,7 +100,9 @@ class LLMGrader(BaseGrader):
         self.structured_model = structured_model
         self.score_range = (float(low), float(high))
 
-    async def aevaluate(self, **fields: Any) -> GraderScore:
+    async def aevaluate(self, *args: Any, **fields: Any) -> GraderScore:
+        if args:
+            raise TypeError(f"grader '{self.name}' takes the template's fields as keywords: {self.required_fields}")
         return await self.judge(fields)
 
     async def judge(self, fields: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> GraderScore:

@@ -53,6 +53,11 @@ EXPECTED = {
         "llm_call  trace",
         "q3  answer_completeness  0.00  trace ",
     ],
+    "05_agent_rewards.ipynb": [
+        "action_loop      [0.25, 1.0, 1.0]",
+        "tool_parameters  [1.0, 1.0, 0.0]",
+        "[0.25, 0.833, 0.833]",
+    ],
 }
 
 
