@@ -4,6 +4,7 @@ imports (and the model class) changed, in GradingRunner, as metrics and in Rewar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from axionlike._exceptions import ConfigurationError
 from axionlike.cache import CacheConfig, MemoryStore
 from axionlike.graders import (
+    ActionLoopDetectionGrader,
     BaseGrader,
     ChatMessage,
     GraderMode,
@@ -23,6 +25,7 @@ from axionlike.grading import GradingRunner
 from axionlike.integrations.reward import RewardFunction, RewardSample, group_samples
 from axionlike.llm import LLMClient
 from axionlike.runners import evaluation_runner
+from axionlike.tracing import Span, Tracer, set_tracer
 
 
 # -- the seed's examples, as written there but for the imports --------------------------------
@@ -159,3 +162,50 @@ def test_llm_grader_configuration_is_checked_up_front():
         LLMGrader(name="g", model="openai/m", template=template, language=LanguageEnum.ZH)
     with pytest.raises(ConfigurationError, match="score_range needs low < high"):
         LLMGrader(name="g", model="openai/m", template=template, score_range=(5, 1))
+
+
+class SpanNames(Tracer):
+    """Records the names of the spans opened through the tracing port."""
+
+    enabled = True
+
+    def __init__(self):
+        self.names = []
+
+    @contextlib.contextmanager
+    def span(self, name, *, kind="span", input=None, metadata=None, new_trace=False):
+        self.names.append(name)
+        yield Span()
+
+
+def test_a_built_in_grader_as_a_metric_is_traced_and_cached():
+    loop = [
+        {"role": "user", "content": "go"},
+        *[
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": str(n), "function": {"name": "f", "arguments": "{}"}}],
+            }
+            for n in range(2)
+        ],
+        {"role": "tool", "tool_call_id": "0", "content": "a"},
+        {"role": "tool", "tool_call_id": "1", "content": "a"},
+    ]
+    items = [{"id": "loop", "messages": loop}, {"id": "broken", "messages": [{"role": "tool", "content": "x"}]}]
+    store, tracer = MemoryStore(), SpanNames()
+    previous = set_tracer(tracer)
+    try:
+        first = evaluation_runner(
+            items, [ActionLoopDetectionGrader()], "traced", cache_config=CacheConfig(store=store), show_progress=False
+        )
+    finally:
+        set_tracer(previous)
+    assert first.results[0].scores[0].score == 0.5
+    assert first.results[1].scores[0].status == "error"
+    assert first.results[1].scores[0].error.type == "GraderInputError"
+    assert "ActionLoopDetectionGrader.aevaluate" in tracer.names
+    again = evaluation_runner(
+        items, [ActionLoopDetectionGrader()], "traced", cache_config=CacheConfig(store=store), show_progress=False
+    )
+    assert again.metadata["cache"]["metric"]["hits"] == 1  # the score; the error is computed again
