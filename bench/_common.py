@@ -55,5 +55,12 @@ def best_of(repeats: int, fn: Callable[[], Any]) -> float:
     return min(times)
 
 
+def cpu_of(fn: Callable[[], Any]) -> float:
+    """CPU seconds of one run of ``fn`` (this process)."""
+    started = time.process_time()
+    fn()
+    return time.process_time() - started
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

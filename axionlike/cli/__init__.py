@@ -1,4 +1,4 @@
-"""The ``axionlike`` command line: demo, run, cache, runs, scorecard, compare."""
+"""The ``axionlike`` command line: demo, run, cache, runs, scorecard, compare, agreement."""
 
 from __future__ import annotations
 
@@ -91,6 +91,31 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _agreement(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from axionlike.results import EvaluationResult, judge_agreement
+
+    try:
+        result = EvaluationResult.load(args.result)
+    except (OSError, ValueError) as exc:  # missing file, not JSON, not a result
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        print(f"error: cannot read {args.result}: {reason}", file=sys.stderr)
+        return 2
+    report = judge_agreement(
+        result, args.metric, label=args.label, kind=args.kind, confidence=args.confidence, seed=args.seed
+    )
+    Console().print(report)
+    return 0
+
+
+def _confidence(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="axionlike", description="Evaluation experiments for LLM applications.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +153,22 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--confidence", type=float, default=0.95, help="bootstrap interval level (default 0.95)")
     compare.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     compare.set_defaults(handler=_compare)
+
+    agreement = commands.add_parser("agreement", help="how well a metric agrees with human labels in a saved result")
+    agreement.add_argument("result", help="a result JSON file whose items carry a label")
+    agreement.add_argument("--metric", required=True, help="the metric (or judge) to validate")
+    agreement.add_argument("--label", default="human_label", help="the item field with the label (default human_label)")
+    agreement.add_argument(
+        "--kind",
+        choices=["auto", "binary", "categorical", "continuous"],
+        default="auto",
+        help="default: from the labels",
+    )
+    agreement.add_argument(
+        "--confidence", type=_confidence, default=0.95, help="bootstrap interval level (default 0.95)"
+    )
+    agreement.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    agreement.set_defaults(handler=_agreement)
     return parser
 
 

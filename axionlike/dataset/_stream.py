@@ -41,7 +41,10 @@ class ItemStream:
 
     @classmethod
     def from_ray(cls, dataset: Any, *, name: str | None = None) -> ItemStream:
-        """Stream a ``ray.data.Dataset``: its rows as plain Python values (no numpy arrays)."""
+        """Stream a ``ray.data.Dataset``: its rows as plain Python values (no numpy arrays), in the
+        dataset's order. Ray Data may hand out blocks as they finish, so this turns on
+        ``preserve_order`` in the dataset's context (shared with the datasets it derives from)."""
+        dataset.context.execution_options.preserve_order = True
         rows = ({key: _plain(value) for key, value in row.items()} for row in dataset.iter_rows())
         return cls(rows, name=name or getattr(dataset, "name", None))
 

@@ -32,6 +32,10 @@ class GradingRunner:
         show_progress: show a progress bar.
         timeout: seconds one grader call may take before it is recorded as timed out.
         name: name of the run (root trace span).
+        trials: times each grader grades each sample; its entry's score is then the ``reducers``'
+            reduction of the trials (the trial scores are in the entry's ``metadata``).
+        reducers: ``'mean'``, ``'median'``, ``'min'``, ``'max'``, ``'mode'``, ``'pass@k'``,
+            ``'pass^k'``, a function, or a dict of these by grader name (see ``EvaluationConfig``).
         backend: where grader calls run: ``None`` for this process, a ``RayBackend`` for Ray workers.
 
     Example:
@@ -53,6 +57,8 @@ class GradingRunner:
         *,
         timeout: float | None = None,
         name: str = "grading",
+        trials: int = 1,
+        reducers: Any = "mean",
         backend: Any = None,
     ) -> None:
         if not isinstance(grader_configs, Mapping) or not grader_configs:
@@ -66,6 +72,8 @@ class GradingRunner:
         self.show_progress = show_progress
         self.timeout = timeout
         self.name = name
+        self.trials = trials
+        self.reducers = reducers
         self.backend = backend
 
     @property
@@ -110,6 +118,8 @@ class GradingRunner:
                 max_concurrent=self.max_concurrency,
                 timeout=self.timeout,
                 show_progress=self.show_progress,
+                trials=self.trials,
+                reducers=self.reducers,
                 backend=self.backend,
             )
             tests = (await EvaluationRunner(config).execute()).results

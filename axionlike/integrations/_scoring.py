@@ -101,13 +101,45 @@ def unfold(result: TestResult, names: list[str]) -> TestResult:
     """Replace the engine's one score of a row by the row's named scores.
 
     A row whose call failed gets the error under every score name, so each score's
-    summary counts it.
+    summary counts it. With trials, each trial is unfolded and a named score is the mean
+    of its scored trials; it passes by its threshold, or, for pass/fail scores, when most
+    trials pass.
     """
+    if not result.trials:
+        return result.model_copy(update={"scores": _unfolded(result.scores, names)})
+    trials = [trial.model_copy(update={"scores": _unfolded(trial.scores, names)}) for trial in result.trials]
+    ran = [trial.scores for trial in trials if trial.error is None]
+    scores = [_mean_of_trials([s for scores in ran for s in scores if s.name == name]) for name in names] if ran else []
+    return result.model_copy(update={"scores": [s for s in scores if s is not None], "trials": trials})
+
+
+def _unfolded(scores: list[MetricScore], names: list[str]) -> list[MetricScore]:
     unfolded: list[MetricScore] = []
-    for score in result.scores:
+    for score in scores:
         if score.status == "scored":
             for named in score.metadata.get(SCORES_KEY, ()):
                 unfolded.append(MetricScore.model_validate(named).model_copy(update={"latency": score.latency}))
         else:
             unfolded.extend(score.model_copy(update={"name": n, "source": SOURCE}) for n in names)
-    return result.model_copy(update={"scores": unfolded})
+    return unfolded
+
+
+def _mean_of_trials(trial_scores: list[MetricScore]) -> MetricScore | None:
+    """One named score from its trials: the mean of the scored ones (else the first trial's error)."""
+    scored = [s for s in trial_scores if s.status == "scored" and s.score is not None]
+    if not scored:
+        return trial_scores[0] if trial_scores else None
+    mean = statistics.fmean(s.score for s in scored if s.score is not None)
+    verdicts = [s.passed for s in scored if s.passed is not None]
+    if scored[0].threshold is not None:
+        passed: bool | None = mean >= scored[0].threshold
+    else:
+        passed = sum(verdicts) * 2 > len(verdicts) if verdicts else None
+    return scored[0].model_copy(
+        update={
+            "score": mean,
+            "passed": passed,
+            "explanation": f"mean of {len(scored)} trials",
+            "metadata": {**scored[0].metadata, "trial_scores": [s.score for s in scored]},
+        }
+    )

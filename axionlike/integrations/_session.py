@@ -50,6 +50,8 @@ class EvaluationOptions(BaseModel):
     """Evaluate only the first N rows."""
     retry_errors: bool = False
     """On resume, run again the rows that errored (by default their error is kept)."""
+    trials: int = Field(default=1, ge=1)
+    """Times each row runs; its score is the mean of its trials (the trials are kept in the result)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ def run_evaluation(
         and isinstance(rows[index], DatasetItem)
         and entry.id == rows[index].id  # type: ignore[union-attr]
         and (entry.result.succeeded or not options.retry_errors)
+        and len(entry.result.trials) == (options.trials if options.trials > 1 else 0)  # as many trials as asked
     }
     todo = [(i, row) for i, row in enumerate(rows) if isinstance(row, DatasetItem) and i not in reusable]
     this_session: EvaluationResult | None = None
@@ -162,6 +165,7 @@ def run_evaluation(
             scoring_metrics=[RowScorer(spec, fixtures)],
             evaluation_name=name,
             max_concurrent=options.max_concurrent,
+            trials=options.trials,
             run_id=header.run_id,
             show_progress=False,
         )
@@ -212,6 +216,7 @@ def _build_result(
             "threshold": spec.threshold,
             "samples": options.samples,
             "max_concurrent": options.max_concurrent,
+            "trials": options.trials,
         },
         usage=Usage.model_validate(ran["usage"]) if ran else None,
         cache=ran["cache"] if ran else None,

@@ -34,12 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--max-concurrent", type=int, default=10, help="rows evaluated at once (default: 10)")
     group.addoption("--samples", type=int, default=None, help="evaluate only the first N rows")
+    group.addoption("--trials", type=int, default=None, help="run each row N times; its score is the mean (default: 1)")
     group.addoption("--retry-errors", action="store_true", help="on resume, run again the rows that errored")
     group.addoption("--min-score", type=float, default=None, help="fail an evaluation whose mean score is under X")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for option in ("max_concurrent", "samples"):
+    for option in ("max_concurrent", "samples", "trials"):
         value = config.getoption(option)
         if value is not None and value < 1:
             raise pytest.UsageError(f"--{option.replace('_', '-')} must be at least 1; got {value}")
@@ -58,6 +59,7 @@ def _options(config: pytest.Config) -> Any:
             "results_dir": config.rootpath / config.getoption("results_dir"),
             "max_concurrent": config.getoption("max_concurrent"),
             "samples": config.getoption("samples"),
+            "trials": config.getoption("trials"),
             "retry_errors": config.getoption("retry_errors"),
         }
         config.stash[_OPTIONS] = EvaluationOptions(**{k: v for k, v in given.items() if v is not None})

@@ -1,5 +1,6 @@
 """Evaluation results: scores, per-item results, run results and their summaries."""
 
+from axionlike.results._agreement import Estimate, JudgeAgreement, judge_agreement
 from axionlike.results._build import RESERVED_METADATA, build_result
 from axionlike.results._compare import Comparison, MetricComparison, PairedDifference
 from axionlike.results._models import (
@@ -8,6 +9,7 @@ from axionlike.results._models import (
     MetricScore,
     MetricSummary,
     TestResult,
+    TrialResult,
     Usage,
 )
 from axionlike.results._scorecard import MetricCard, Scorecard
@@ -16,7 +18,9 @@ __all__ = [
     "RESERVED_METADATA",
     "Comparison",
     "ErrorInfo",
+    "Estimate",
     "EvaluationResult",
+    "JudgeAgreement",
     "MetricCard",
     "MetricComparison",
     "MetricScore",
@@ -24,6 +28,8 @@ __all__ = [
     "PairedDifference",
     "Scorecard",
     "TestResult",
+    "TrialResult",
     "Usage",
     "build_result",
+    "judge_agreement",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,9 +23,11 @@ RESERVED_METADATA = (
 """Keys every result's metadata has; user metadata may not use them."""
 
 
-def summarise(name: str, scores: Iterable[MetricScore]) -> MetricSummary:
-    """Count, centre, spread and pass rate of one metric's scores."""
+def summarise(name: str, scores: Iterable[MetricScore], trials: Iterable[list[MetricScore]] = ()) -> MetricSummary:
+    """Count, centre, spread and pass rate of one metric's scores; with ``trials`` (each item's
+    trial scores), the spread across trials too."""
     scores = list(scores)
+    trial_std, flip_rate = _across_trials(list(trials))
     values = [s.score for s in scores if s.status == "scored" and s.score is not None]
     verdicts = [s.passed for s in scores if s.passed is not None]
     first = scores[0] if scores else None
@@ -46,7 +49,26 @@ def summarise(name: str, scores: Iterable[MetricScore]) -> MetricSummary:
         skipped=sum(s.status == "skipped" for s in scores),
         cached=sum(s.cached for s in scores),
         usage=usage,
+        trial_std=trial_std,
+        flip_rate=flip_rate,
     )
+
+
+def _across_trials(trials: list[list[MetricScore]]) -> tuple[float | None, float | None]:
+    """The mean per-item std of trial scores, and the share of items whose pass/fail flips."""
+    spreads = []
+    verdict_sets = []
+    for item_trials in trials:
+        values = [s.score for s in item_trials if s.status == "scored" and s.score is not None]
+        if len(values) > 1:  # population std; statistics.pstdev is exact but 20x slower on floats
+            mean = math.fsum(values) / len(values)
+            spreads.append(math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values)))
+        verdicts = {s.passed for s in item_trials if s.passed is not None}
+        if verdicts:
+            verdict_sets.append(verdicts)
+    trial_std = statistics.fmean(spreads) if spreads else None
+    flip_rate = sum(len(v) > 1 for v in verdict_sets) / len(verdict_sets) if verdict_sets else None
+    return trial_std, flip_rate
 
 
 def build_result(
@@ -90,7 +112,16 @@ def build_result(
     for result in results:
         for score in (*result.scores, *result.aggregates):
             by_name[score.name].append(score)
-    summary = {name: summarise(name, scores) for name, scores in by_name.items()}
+    by_trial: dict[str, list[list[MetricScore]]] = defaultdict(list)
+    for result in results:
+        if result.trials:
+            per_metric: dict[str, list[MetricScore]] = defaultdict(list)
+            for trial in result.trials:
+                for score in trial.scores:
+                    per_metric[score.name].append(score)
+            for name, trial_scores in per_metric.items():
+                by_trial[name].append(trial_scores)
+    summary = {name: summarise(name, scores, by_trial.get(name, ())) for name, scores in by_name.items()}
     latencies = [
         r.item.latency
         for r in results

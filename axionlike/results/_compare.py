@@ -4,7 +4,9 @@ Items are matched by id. When an id occurs several times in a run (the dataset h
 duplicates), its k-th occurrence in one run is paired with its k-th occurrence in the
 other, so identical datasets pair up row for row. The paired mean difference gets a
 percentile bootstrap confidence interval (seeded, so the same runs always give the same
-interval); when the interval contains 0 the difference is flagged as within noise.
+interval); when the interval contains 0 the difference is flagged as within noise. When
+both runs scored the metric as the mean of several trials, the bootstrap has two stages
+(items, then each item's trials), so the interval also carries the trial-to-trial noise.
 """
 
 from __future__ import annotations
@@ -99,6 +101,52 @@ def _scores_by_key(result: EvaluationResult, name: str) -> dict[tuple[str, int],
     return scores
 
 
+def _trial_scores_by_key(result: EvaluationResult, name: str) -> dict[tuple[str, int], list[float]]:
+    """``(item id, occurrence) -> scored trial scores`` where the item's score is the mean of its trials."""
+    seen: dict[str, int] = defaultdict(int)
+    trials: dict[tuple[str, int], list[float]] = {}
+    for test in result.results:
+        if test.id is None:
+            continue
+        key = (test.id, seen[test.id])
+        seen[test.id] += 1
+        reduced = next((s for s in test.scores if s.name == name), None)
+        if reduced is not None and test.trials and reduced.metadata.get("reducer") == "mean":
+            trials[key] = list(reduced.metadata.get("trial_scores", []))
+    return trials
+
+
+def _two_stage_interval(
+    current: list[list[float]], baseline: list[list[float]], *, confidence: float, resamples: int, seed: int
+) -> tuple[float, float]:
+    """Percentile interval of the mean paired difference, resampling items and then each item's trials."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = len(current)
+    sides = []
+    for scores in (current, baseline):
+        counts = np.array([len(s) for s in scores])
+        table = np.zeros((n, counts.max()))
+        for row, values in enumerate(scores):
+            table[row, : len(values)] = values
+        sides.append((table, counts))
+    means = np.empty(resamples)
+    for r in range(resamples):
+        items = rng.integers(0, n, size=n)
+        item_means = []
+        for table, counts in sides:
+            drawn_counts = counts[items]
+            width = table.shape[1]
+            picks = (rng.random((n, width)) * drawn_counts[:, None]).astype(np.int64)
+            drawn = table[items[:, None], picks] * (np.arange(width) < drawn_counts[:, None])
+            item_means.append(drawn.sum(axis=1) / drawn_counts)
+        means[r] = float(np.mean(item_means[0] - item_means[1]))
+    tail = (1.0 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 def bootstrap_interval(differences: Any, *, confidence: float, resamples: int, seed: int) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of ``differences``.
 
@@ -136,7 +184,17 @@ def _paired(
     mean = sum(differences) / len(differences)
     if len(differences) < 2:
         return PairedDifference(n=1, mean_difference=mean, within_noise=True)
-    low, high = bootstrap_interval(differences, confidence=confidence, resamples=resamples, seed=seed)
+    now_trials, before_trials = _trial_scores_by_key(current, name), _trial_scores_by_key(baseline, name)
+    if all(now_trials.get(key) and before_trials.get(key) for key in shared):
+        low, high = _two_stage_interval(
+            [now_trials[key] for key in shared],
+            [before_trials[key] for key in shared],
+            confidence=confidence,
+            resamples=resamples,
+            seed=seed,
+        )
+    else:
+        low, high = bootstrap_interval(differences, confidence=confidence, resamples=resamples, seed=seed)
     return PairedDifference(
         n=len(differences), mean_difference=mean, ci_low=low, ci_high=high, within_noise=low <= 0.0 <= high
     )

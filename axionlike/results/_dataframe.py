@@ -51,12 +51,17 @@ def to_dataframe(result: EvaluationResult, layout: Literal["long", "wide"]) -> A
 
     rows: list[dict[str, Any]] = []
     if layout == "long":
+        with_trials = any(test.trials for test in result.results)
         for test in result.results:
             base = _item_columns(test)
+            if with_trials:  # the item's (reduced) scores have trial None; each trial's its number
+                base["trial"] = None
             scores = [*test.scores, *test.aggregates]
             if not scores:
                 rows.append({**base, **dict.fromkeys(_SCORE_COLUMNS)})
             rows.extend({**base, **_score_columns(s)} for s in scores)
+            for trial in test.trials:
+                rows.extend({**base, "trial": trial.trial, **_score_columns(s)} for s in trial.scores)
     elif layout == "wide":
         for test in result.results:
             row = _item_columns(test)

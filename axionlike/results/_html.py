@@ -207,6 +207,8 @@ def _definitions(pairs: list[tuple[str, str]]) -> str:
 
 def scorecard_fragment(card: Scorecard) -> str:
     """The scorecard as an HTML block (what a notebook shows)."""
+    from axionlike.results._agreement_view import scorecard_agreement_html
+
     result = card.result
     facts = card.facts
     tiles = "".join(
@@ -229,6 +231,7 @@ def scorecard_fragment(card: Scorecard) -> str:
         f'<p class="sub">run <code>{esc(result.run_id)}</code> · {esc(result.timestamp)}</p>'
         f'<div class="tiles">{tiles}</div>'
         f"<h2>Metrics</h2>{_metrics_table(card)}"
+        + scorecard_agreement_html(card)
         + failed
         + (f"<h2>Worst items per metric</h2>{worst}" if worst else "")
         + f"<h2>Run</h2>{_definitions(list(card.facts.items()))}"

@@ -87,6 +87,16 @@ class MetricScore(BaseModel):
     """Anything else the metric reported (trace ids among them)."""
 
 
+class TrialResult(BaseModel):
+    """One trial of an item (with ``trials > 1``): its task output or error, and its scores."""
+
+    trial: int
+    task_output: dict[str, Any] | None = None
+    error: ErrorInfo | None = None
+    scores: list[MetricScore] = Field(default_factory=list)
+    task_cached: bool = False
+
+
 class TestResult(BaseModel):
     """Everything known about one evaluated item."""
 
@@ -103,6 +113,8 @@ class TestResult(BaseModel):
     aggregates: list[MetricScore] = Field(default_factory=list)
     """Scores combined by aggregators."""
     task_cached: bool = False
+    trials: list[TrialResult] = Field(default_factory=list)
+    """Each trial's own outcome when the run had ``trials > 1``; ``scores`` are then the reduced ones."""
 
     @property
     def id(self) -> str | None:
@@ -141,6 +153,10 @@ class MetricSummary(BaseModel):
     errors: int = 0
     skipped: int = 0
     cached: int = 0
+    trial_std: float | None = None
+    """With trials: the standard deviation of each item's trial scores, averaged over items."""
+    flip_rate: float | None = None
+    """With trials: the share of items whose pass/fail differs between trials."""
     usage: Usage = Field(default_factory=Usage)
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from axionlike.results._models import MetricScore, MetricSummary, Usage
 
 if TYPE_CHECKING:
+    from axionlike.results._agreement import JudgeAgreement
     from axionlike.results._models import EvaluationResult, TestResult
 
 STRIP_LIMIT = 60
@@ -133,6 +134,8 @@ class MetricCard(BaseModel):
             "median": fmt(s.median),
             "threshold": fmt_threshold(s.threshold, s.higher_is_better),
             "pass rate": fmt(s.pass_rate, "{:.0%}"),
+            "trial std": fmt(s.trial_std),
+            "flips": fmt(s.flip_rate, "{:.0%}"),
             "scored": str(s.count),
             "errors": str(s.errors),
             "skipped": str(s.skipped),
@@ -280,11 +283,20 @@ class Scorecard:
             )
         return dict(facts)
 
+    @functools.cached_property
+    def agreement(self) -> dict[str, JudgeAgreement | str]:
+        """Per metric, its agreement with the items' ``human_label`` (or why there is none); empty without labels."""
+        from axionlike.results._agreement import labelled_agreements
+
+        return labelled_agreements(self.result)
+
     def columns(self) -> list[str]:
         """Columns of the metric table, in order: ``source`` only when sources differ,
         ``tokens`` and ``cost`` only when a metric called an LLM; ``distribution`` is the plot."""
         metrics = list(self.metrics.values())
         columns = ["metric", "source", "distribution", "mean", "median", "threshold", "pass rate"]
+        if any(m.summary.trial_std is not None or m.summary.flip_rate is not None for m in metrics):
+            columns += ["trial std", "flips"]  # with trials: spread across trials, items whose pass/fail flips
         columns += ["scored", "errors", "skipped"]
         if len({m.summary.source for m in metrics}) < 2:
             columns.remove("source")

@@ -95,12 +95,14 @@ def scorecard_renderable(card: Scorecard) -> Any:
     from rich.console import Group
     from rich.text import Text
 
+    from axionlike.results._agreement_view import scorecard_agreement_renderables
+
     facts, counts = card.facts, card.result.metadata.get("counts", {})
     line = (
         f"success rate {facts['success rate']} · pass rate {facts['pass rate (all metrics)']} · "
         f"task errors {facts['task errors']} · metric errors {counts.get('metric_errors', 0)} · {facts['duration']}"
     )
-    parts: list[Any] = [_metrics_table(card), Text(line)]
+    parts: list[Any] = [_metrics_table(card), Text(line), *scorecard_agreement_renderables(card)]
     if card.failed_items:
         parts.append(_failed_table(card))
     for metric in card.metrics.values():

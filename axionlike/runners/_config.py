@@ -62,6 +62,13 @@ class EvaluationConfig(BaseModel):
     """Pass marks by metric name, overriding each metric's own threshold."""
     aggregators: list[Any] | None = None
     """Aggregators combining an item's scores into one (see ``axionlike.grading``)."""
+    trials: int = Field(default=1, ge=1)
+    """Times each item's task and metrics run (a metric-only run re-scores); each trial is
+    cached on its own, so more trials later compute only the new ones."""
+    reducers: Any = "mean"
+    """How a metric's trial scores become the item's score: ``'mean'``, ``'median'``,
+    ``'min'``, ``'max'``, ``'mode'`` (majority), ``'pass@k'`` / ``'pass^k'`` (from the
+    trials' pass/fail), a function ``scores -> score``, or a dict of these by metric name."""
     evaluation_description: str | None = None
     evaluation_metadata: dict[str, Any] | None = None
     """Free-form metadata, readable at the top level of ``results.metadata``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import time
 import uuid
@@ -41,6 +42,7 @@ from axionlike.results import (
     EvaluationResult,
     MetricScore,
     TestResult,
+    TrialResult,
     Usage,
     build_result,
 )
@@ -49,6 +51,7 @@ from axionlike.runners._compute import Compute, LocalCompute
 from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._progress import Progress
 from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_output, task_identity, task_name
+from axionlike.runners._trials import resolve_reducers
 from axionlike.tracing import Span, get_tracer
 
 _NO_SPAN = contextlib.nullcontext(Span())
@@ -66,6 +69,7 @@ class _InFlight:
     task_output: dict[str, Any] | None
     task_cached: bool
     scores: list[MetricScore | None]
+    trial: int = 0
     remaining: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +100,13 @@ class Engine:
                 f"(reserved: {', '.join(RESERVED_METADATA)})"
             )
         self.aggregators: list[Aggregator] = bind_aggregators(config.aggregators, [m.name for m in self.metrics])
+        self.reducers = resolve_reducers(config.reducers, [m.name for m in self.metrics], config.trials)
+        for bound in self.metrics:
+            if self.reducers[bound.name].on_verdicts and bound.threshold is None:
+                raise ConfigurationError(
+                    f"reducer {self.reducers[bound.name].name!r} reads pass/fail, but metric '{bound.name}' "
+                    "has no threshold; give it one (thresholds=...) or use a score reducer"
+                )
         self._running = False
 
     async def run(self) -> EvaluationResult:
@@ -119,6 +130,8 @@ class Engine:
         self._abort: ErrorInfo | None = None
         self._usage = Usage()
         self._jobs: deque[tuple[_InFlight, int]] = deque()
+        self._later_trials: deque[tuple[int, DatasetItem, int]] = deque()
+        self._trial_parts: dict[int, dict[int, tuple[DatasetItem, TrialResult]]] = {}
         self._in_flight = 0
         self._work_available = asyncio.Event()
         self._rows = self.dataset.rows()
@@ -162,10 +175,14 @@ class Engine:
         while True:
             if self._jobs:
                 state, position = self._jobs.popleft()
-                state.scores[position] = await self._score(position, state.item)
+                state.scores[position] = await self._score(position, state.item, state.trial)
                 state.remaining -= 1
                 if state.remaining == 0:
                     self._complete(state)
+                continue
+            if self._later_trials and self._abort is None:
+                self._in_flight += 1
+                await self._admit(*self._later_trials.popleft())
                 continue
             row = await self._next_row() if self._abort is None else None
             if row is not None:
@@ -173,8 +190,11 @@ class Engine:
                 if isinstance(item, InvalidItemError):
                     self._record(TestResult(index=index, item=None, error=ErrorInfo.from_exception(item, "input")))
                     continue
+                if self.config.trials > 1:
+                    self._later_trials.extend((index, item, trial) for trial in range(1, self.config.trials))
+                    self._work_available.set()
                 self._in_flight += 1
-                await self._admit(index, item)
+                await self._admit(index, item, 0)
                 continue
             if self._in_flight == 0:
                 self._work_available.set()
@@ -200,27 +220,36 @@ class Engine:
         self._rows_seen += len(chunk)
         return chunk
 
-    async def _admit(self, index: int, item: DatasetItem) -> None:
-        """Run the item's task (if any) and queue its metric jobs."""
+    async def _admit(self, index: int, item: DatasetItem, trial: int) -> None:
+        """Run one trial of the item's task (if any) and queue its metric jobs."""
         task_output: dict[str, Any] | None = None
         task_cached = False
         try:
             if self._task is not None:
-                task_output, task_cached = await self._run_task(item)
+                task_output, task_cached = await self._run_task(item, trial)
                 item = self._task.merge(item, task_output)
             elif self.config.scoring_key_mapping:
                 mapped = apply_mapping(item.fields(), self.config.scoring_key_mapping, item.id, "item")
                 item = merge_output(item, mapped)
         except Exception as exc:
             error = ErrorInfo.from_exception(exc, "task")
-            self._finish_item(TestResult(index=index, item=item, task_output=task_output, error=error))
+            if self.config.trials > 1:
+                self._finish_trial(index, item, TrialResult(trial=trial, task_output=task_output, error=error))
+            else:
+                self._finish_item(TestResult(index=index, item=item, task_output=task_output, error=error))
             return
-        state = _InFlight(index, item, task_output, task_cached, [None] * len(self.metrics))
+        state = _InFlight(index, item, task_output, task_cached, [None] * len(self.metrics), trial)
         self._jobs.extend((state, position) for position in range(len(self.metrics)))
         self._work_available.set()
 
     def _complete(self, state: _InFlight) -> None:
         scores: list[MetricScore] = state.scores  # type: ignore[assignment]
+        if self.config.trials > 1:
+            trial = TrialResult(
+                trial=state.trial, task_output=state.task_output, scores=scores, task_cached=state.task_cached
+            )
+            self._finish_trial(state.index, state.item, trial)
+            return
         result = TestResult(
             index=state.index,
             item=state.item,
@@ -228,10 +257,79 @@ class Engine:
             scores=scores,
             task_cached=state.task_cached,
         )
-        if self.aggregators:
-            by_name = {s.name: s for s in scores}
+        self._finish_item(self._with_aggregates(result))
+
+    def _with_aggregates(self, result: TestResult) -> TestResult:
+        if self.aggregators and result.error is None:
+            by_name = {s.name: s for s in result.scores}
             result.aggregates = [aggregator.aggregate(by_name) for aggregator in self.aggregators]
-        self._finish_item(result)
+        return result
+
+    def _finish_trial(self, index: int, item: DatasetItem, trial: TrialResult) -> None:
+        """One trial of an item is done (``item`` as that trial's task left it); the item is, once
+        all its trials are, with their scores reduced."""
+        parts = self._trial_parts.setdefault(index, {})
+        parts[trial.trial] = (item, trial)
+        if len(parts) < self.config.trials:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._work_available.set()
+            return
+        del self._trial_parts[index]
+        self._finish_item(self._with_aggregates(self._reduced(index, [parts[t] for t in range(self.config.trials)])))
+
+    def _reduced(self, index: int, parts: list[tuple[DatasetItem, TrialResult]]) -> TestResult:
+        """The item's result from its trials: each metric's scored trials reduced to one score."""
+        trials = [trial for _, trial in parts]
+        ran = [(item, trial) for item, trial in parts if trial.error is None]
+        if not ran:  # every trial's task failed: the item's error is the first trial's
+            item, first = parts[0]
+            return TestResult(index=index, item=item, task_output=first.task_output, error=first.error, trials=trials)
+        item, first = ran[0]
+        return TestResult(
+            index=index,
+            item=item,
+            task_output=first.task_output,
+            scores=[
+                self._reduced_score(position, [trial.scores[position] for _, trial in ran])
+                for position in range(len(self.metrics))
+            ],
+            task_cached=all(trial.task_cached for trial in trials),
+            trials=trials,
+        )
+
+    def _reduced_score(self, position: int, trial_scores: list[MetricScore]) -> MetricScore:
+        bound = self.metrics[position]
+        reducer = self.reducers[bound.name]
+        scored = [s for s in trial_scores if s.status == "scored" and s.score is not None]
+        if not scored:  # no trial scored: the item keeps the first trial's error or skip
+            return trial_scores[0]
+        values = [s.score for s in scored if s.score is not None]
+        value = reducer.reduce(values, [bool(s.passed) for s in scored])
+        failed = len(trial_scores) - len(scored)
+        explanation = f"{reducer.name} of {len(scored)} trials"
+        if failed:
+            explanation += f"; {failed} trial(s) failed"
+        if scored[0].explanation:
+            explanation += f"; trial 0: {scored[0].explanation}"
+        usages = [s.usage for s in trial_scores if s.usage is not None]
+        latencies = [s.latency for s in scored if s.latency is not None]
+        return scored[0].model_copy(
+            update={
+                "score": value,
+                "passed": value >= 0.5 if reducer.on_verdicts else bound.passed(value),
+                "explanation": explanation,
+                "usage": sum(usages, Usage()) if usages else None,
+                "latency": sum(latencies) if latencies else None,
+                "cached": all(s.cached for s in scored),
+                "metadata": {
+                    **scored[0].metadata,
+                    "reducer": reducer.name,
+                    "trial_scores": values,
+                    "failed_trials": failed,
+                },
+            }
+        )
 
     def _record(self, result: TestResult) -> None:
         self._results[result.index] = result
@@ -247,10 +345,10 @@ class Engine:
         if self._in_flight == 0:
             self._work_available.set()
 
-    async def _run_task(self, item: DatasetItem) -> tuple[dict[str, Any], bool]:
-        """The task's output for ``item`` and whether it came from the cache (or a twin in flight)."""
+    async def _run_task(self, item: DatasetItem, trial: int) -> tuple[dict[str, Any], bool]:
+        """The task's output for ``item`` in ``trial`` and whether it came from the cache (or a twin in flight)."""
         assert self._task is not None
-        key = self.cache.task_key(self._task_digest, item)
+        key = self.cache.task_key(_of_trial(self._task_digest, trial), item)
         cached = self.cache.get_task(key)
         if cached is not None:
             return cached, True
@@ -264,13 +362,13 @@ class Engine:
             flight.result = output
         return output, False
 
-    async def _score(self, position: int, item: DatasetItem) -> MetricScore:
+    async def _score(self, position: int, item: DatasetItem, trial: int) -> MetricScore:
         bound = self.metrics[position]
         desc = bound.description
         missing = item.missing(desc.required_fields)
         if missing:
             return self._missing(bound, item, missing)
-        key = self.cache.score_key(bound.identity_digest, bound.reads, item)
+        key = self.cache.score_key(_of_trial(bound.identity_digest, trial), bound.reads, item)
         cached = self.cache.get_score(key, desc.name)
         if cached is not None:
             return self._scored(bound, cached, latency=None, cached=True)
@@ -392,6 +490,8 @@ class Engine:
                 "metrics": [m.description.identity for m in self.metrics],
                 "thresholds": {m.name: m.threshold for m in self.metrics},
                 "trace_granularity": config.trace_granularity,
+                "trials": config.trials,
+                "reducers": {name: reducer.name for name, reducer in self.reducers.items()},
                 "fail_fast": config.error_config.fail_fast,
                 "skip_on_missing_params": config.error_config.skip_on_missing_params,
             },
@@ -399,3 +499,10 @@ class Engine:
             cache=self.cache.stats(),
             backend=dict(self._compute.stats),
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _of_trial(identity_digest: str, trial: int) -> str:
+    """The digest a trial's cache keys are made from: trial 0's is the plain one, so a run with
+    trials reuses what a plain run cached, and a later trial never hits an earlier one's entry."""
+    return identity_digest if trial == 0 else digest([identity_digest, "trial", trial])

@@ -63,6 +63,8 @@ def evaluation_runner(
     enable_prompt_caching: bool = False,
     show_progress: bool = True,
     backend: Any = None,
+    trials: int = 1,
+    reducers: Any = "mean",
 ) -> EvaluationResult:
     """Run an evaluation and return its result; synchronous, notebook-safe.
 

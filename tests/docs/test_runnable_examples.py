@@ -15,7 +15,7 @@ NEEDS_RAY = {"scaling-out.md"}
 
 
 def test_pages_have_their_runnable_examples():
-    assert len(PAGES["scaling-out.md"]) == 2 and len(PAGES["agent-rewards.md"]) == 3
+    assert len(PAGES["scaling-out.md"]) == 2 and len(PAGES["agent-rewards.md"]) == 3 and len(PAGES["trials.md"]) == 1
 
 
 @pytest.mark.parametrize("page", [name for name, examples in PAGES.items() if examples])

@@ -207,6 +207,39 @@ def test_samples_takes_the_first_rows(pytester, evals, stored, monkeypatch):
     assert [r.index for r in stored("n1", "test_samples.eval_count").results] == [0, 1, 2, 3, 4]
 
 
+FLAKY_EVAL = """
+import os
+from pathlib import Path
+from axionlike import foreach
+
+@foreach("n", range(4))
+def eval_flaky(n):
+    calls = Path(os.environ["CALLS_FILE"])
+    with calls.open("a") as out:
+        out.write(f"{n}\\n")
+    tries = calls.read_text().split().count(str(n))
+    return {"right": n != 1 or tries % 2 == 1, "size": n / 10}
+"""
+
+
+def test_trials_run_each_row_n_times_and_resume_only_with_as_many(pytester, evals, stored, monkeypatch):
+    calls = pytester.path / "calls.txt"
+    monkeypatch.setenv("CALLS_FILE", str(calls))
+    pytester.makepyfile(test_flaky=FLAKY_EVAL)
+    evals("--experiment", "t1", "--trials", "4", "--max-concurrent", "1").assert_outcomes(passed=1)
+    assert len(calls.read_text().split()) == 16
+    result = stored("t1", "test_flaky.eval_flaky")
+    right = [r.score("right") for r in result.results]
+    assert [s.score for s in right] == [1.0, 0.5, 1.0, 1.0]  # row 1 is right on every other try
+    assert right[1].passed is False and right[0].passed is True  # pass/fail: most trials must pass
+    assert [len(r.trials) for r in result.results] == [4] * 4
+    assert result.summary["right"].flip_rate == 0.25 and result.summary["size"].mean == pytest.approx(0.15)
+    evals("--experiment", "t1", "--trials", "4").assert_outcomes(passed=1)
+    assert len(calls.read_text().split()) == 16  # resumed: nothing ran again
+    evals("--experiment", "t1", "--trials", "2").assert_outcomes(passed=1)
+    assert len(calls.read_text().split()) == 16 + 8  # other trials: every row runs again
+
+
 def test_summary_and_min_score_gate(pytester, evals):
     pytester.makepyfile(test_sync=SYNC_EVAL.replace("def test_regular_failure", "def _unused"))
     passing = evals("--experiment", "g1", "--min-score", "0.5")

@@ -58,6 +58,15 @@ EXPECTED = {
         "tool_parameters  [1.0, 1.0, 0.0]",
         "[0.25, 0.833, 0.833]",
     ],
+    "06_trust_your_judge.ipynb": [
+        "judge calls: 300",
+        "Cohen's κ   0.740   [0.660, 0.807]",
+        "hard: 100 items, accuracy 0.61, kappa 0.21 [0.02, 0.40]",
+        "share labelled pass per score bin: {0.1: 0.0, 0.3: 0.25, 0.5: 0.0, 0.7: 0.85, 0.9: 1.0}",
+        "same report after loading: True",
+        "<h2>Agreement with human labels</h2>",
+        "0 without a label · 0 without a score",
+    ],
 }
 
 
