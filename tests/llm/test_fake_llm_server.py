@@ -158,7 +158,8 @@ def test_forced_tool_calls_get_arguments_fitting_the_tool_parameters(fake_llm):
 async def test_serves_256_concurrent_connections_without_an_error():
     from axionlike.llm import LLMClient
 
-    with FakeLLMServer(latency=0.3) as server:
+    # each answer waits 2 s: long enough for all 256 requests to arrive first, even on a loaded machine
+    with FakeLLMServer(latency=2.0) as server:
         client = LLMClient("openai/judge", api_base=server.api_base, api_key="dummy-key", timeout=30)
         answers = await asyncio.gather(*(client.complete([{"role": "user", "content": str(i)}]) for i in range(256)))
     assert all(a.content and a.attempts == 1 for a in answers)
