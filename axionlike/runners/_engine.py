@@ -146,7 +146,10 @@ class Engine:
         )
         self._task_identity = task_identity(config.task) if config.task is not None else None
         self._task_digest = digest(self._task_identity)
-        workers = min(self._compute.capacity or config.max_concurrent, self.dataset.total or _READ_AHEAD)
+        units = (
+            self.dataset.total * config.trials if self.dataset.total else _READ_AHEAD
+        )  # an item's trials run at once
+        workers = min(self._compute.capacity or config.max_concurrent, units)
         try:
             with (
                 run_threads(config.max_concurrent),

@@ -240,3 +240,19 @@ def test_the_scorecard_shows_the_spread_across_trials():
     assert card.metrics["exact_match"].cells()["flips"] == "25%"
     plain = evaluation_runner(ITEMS, [ExactMatch()], "card", task=Counting(), show_progress=False)
     assert "trial std" not in plain.to_scorecard().columns()
+
+
+def test_an_items_trials_run_concurrently():
+    import asyncio
+
+    in_flight = {"now": 0, "most": 0}
+
+    async def slow(item):
+        in_flight["now"] += 1
+        in_flight["most"] = max(in_flight["most"], in_flight["now"])
+        await asyncio.sleep(0.05)
+        in_flight["now"] -= 1
+        return 1.0
+
+    evaluation_runner(ITEMS[:1], [slow], "together", trials=4, max_concurrent=10, show_progress=False)
+    assert in_flight["most"] == 4
