@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from axionlike._exceptions import InvalidItemError
+from axionlike._exceptions import DatasetError, InvalidItemError
 from axionlike.dataset._item import DatasetItem
 
 
@@ -38,6 +38,7 @@ class ItemStream:
         """Rows in the source, when known up front (the progress bar's length)."""
         self._source = rows
         self._ids: Counter[str] = Counter()
+        self._read = False
 
     @classmethod
     def from_ray(cls, dataset: Any, *, name: str | None = None) -> ItemStream:
@@ -45,11 +46,20 @@ class ItemStream:
         dataset's order. Ray Data may hand out blocks as they finish, so this turns on
         ``preserve_order`` in the dataset's context (shared with the datasets it derives from)."""
         dataset.context.execution_options.preserve_order = True
-        rows = ({key: _plain(value) for key, value in row.items()} for row in dataset.iter_rows())
-        return cls(rows, name=name or getattr(dataset, "name", None))
+        return cls(_RayRows(dataset), name=name or getattr(dataset, "name", None))
 
     def rows(self) -> Iterator[tuple[int, DatasetItem | InvalidItemError]]:
-        """Every row in source order: its index and its item, or the error that made it invalid."""
+        """Every row in source order: its index and its item, or the error that made it invalid.
+
+        A stream over an iterator (a generator) is read once: a second run over it raises
+        DatasetError; one over a list or a Ray dataset is read again from its start."""
+        if self._read and iter(self._source) is self._source:
+            raise DatasetError(f"{self!r} was already read by a run; a stream is read once, so make a new one")
+        self._read = True
+        self._ids.clear()
+        return self._validated()
+
+    def _validated(self) -> Iterator[tuple[int, DatasetItem | InvalidItemError]]:
         for index, row in enumerate(self._source):
             try:
                 item = DatasetItem.from_row(row, index)
@@ -66,6 +76,17 @@ class ItemStream:
 
     def __repr__(self) -> str:
         return f"ItemStream(name={self.name!r}, total={self.total})"
+
+
+class _RayRows:
+    """A Ray dataset's rows as plain dicts, read from the start each time it is iterated."""
+
+    def __init__(self, dataset: Any) -> None:
+        self._dataset = dataset
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in self._dataset.iter_rows():
+            yield {key: _plain(value) for key, value in row.items()}
 
 
 def _plain(value: Any) -> Any:

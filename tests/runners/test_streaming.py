@@ -74,3 +74,13 @@ def test_duplicate_ids_in_a_stream_are_reported():
 def test_an_empty_stream_is_refused():
     with pytest.raises(DatasetError, match="evaluation_inputs is empty"):
         evaluation_runner(ItemStream(iter(())), [ExactMatch()], "empty", task=shout, show_progress=False)
+
+
+def test_a_stream_over_a_generator_is_read_once():
+    again = ItemStream(ROWS[:3], name="list")  # a list is read again from its start
+    evaluation_runner(again, [ExactMatch()], "first", task=shout, show_progress=False)
+    assert len(evaluation_runner(again, [ExactMatch()], "again", task=shout, show_progress=False).results) == 3
+    stream = ItemStream(iter(ROWS[:3]), name="once")
+    evaluation_runner(stream, [ExactMatch()], "first", task=shout, show_progress=False)
+    with pytest.raises(DatasetError, match="already read by a run"):
+        evaluation_runner(stream, [ExactMatch()], "second", task=shout, show_progress=False)
