@@ -61,9 +61,7 @@ class BaseGrader(ABC):
 
     higher_is_better: ClassVar[bool] = True
 
-    def __init__(
-        self, name: str, mode: GraderMode | str = GraderMode.POINTWISE, description: str = "", **_: Any
-    ) -> None:
+    def __init__(self, name: str, mode: GraderMode | str = GraderMode.POINTWISE, description: str = "") -> None:
         self.name = name
         self.mode = GraderMode(mode)
         self.description = description

@@ -82,9 +82,8 @@ class LLMGrader(BaseGrader):
         language: LanguageEnum | str = LanguageEnum.EN,
         structured_model: type[BaseModel] | None = None,
         score_range: tuple[float, float] = (0.0, 1.0),
-        **kwargs: Any,
     ) -> None:
-        super().__init__(name, mode, description, **kwargs)
+        super().__init__(name, mode, description)
         self.model = LLMClient(model) if isinstance(model, str) else model
         self.template = template
         self.language = LanguageEnum(language)
