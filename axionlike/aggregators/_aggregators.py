@@ -82,27 +82,31 @@ class Aggregator(BaseModel):
 
 
 class WeightedSumAggregator(Aggregator):
-    """Weighted mean of the graders named in ``weights``.
+    """Weighted mean of the graders named in ``weights``; without ``weights``, equal weights.
 
     Weights are divided by their sum over the graders that succeeded on the item, so
     weights summing to 1 give the weighted sum when all succeed, and a failed grader's
     weight is spread over the others; ``metadata['weights']`` shows the weights used
-    and ``metadata['renormalised']`` whether any input was left out.
+    and ``metadata['renormalised']`` whether any input was left out. Without
+    ``weights`` (OpenJudge's default) every grader of the run (or of ``graders``)
+    weighs the same.
 
     Example:
         ```python
         WeightedSumAggregator(name="overall", weights={"helpfulness": 0.6, "relevance": 0.4})
+        WeightedSumAggregator(name="overall")  # equal weights over every grader
         ```
     """
 
     name: str = "weighted_sum"
-    weights: dict[str, float]
+    weights: dict[str, float] | None = None
+    """Weight by grader name; ``None`` (or ``{}``) weighs every input the same."""
 
     @field_validator("weights")
     @classmethod
-    def _check_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+    def _check_weights(cls, weights: dict[str, float] | None) -> dict[str, float] | None:
         if not weights:
-            raise ValueError("weights is empty: give at least one grader name and its weight")
+            return None
         negative = sorted(n for n, w in weights.items() if not math.isfinite(w) or w < 0)
         if negative:
             raise ValueError(f"weights must be finite and >= 0; check {', '.join(negative)}")
@@ -111,15 +115,22 @@ class WeightedSumAggregator(Aggregator):
         return weights
 
     def inputs(self, available: list[str]) -> list[str]:
-        return list(self.weights)
+        return list(self.weights) if self.weights is not None else super().inputs(available)
+
+    def aggregate(self, by_name: Mapping[str, MetricScore]) -> MetricScore:
+        result = super().aggregate(by_name)
+        if result.status == "scored":  # renormalised exactly when an input was left out
+            result.metadata["renormalised"] = result.metadata["partial"]
+        return result
 
     def combine(self, scores: dict[str, float]) -> MetricResult:
-        total = math.fsum(self.weights[n] for n in scores)
+        weights = self.weights if self.weights is not None else dict.fromkeys(scores, 1.0)
+        total = math.fsum(weights[n] for n in scores)
         if total == 0:
             raise MetricError(f"aggregator '{self.name}': the graders that succeeded all have weight 0")
-        used = {n: self.weights[n] / total for n in scores}
+        used = {n: weights[n] / total for n in scores}
         value = math.fsum(used[n] * s for n, s in scores.items())
-        return MetricResult(score=value, metadata={"weights": used, "renormalised": set(scores) != set(self.weights)})
+        return MetricResult(score=value, metadata={"weights": used})
 
 
 class MeanAggregator(Aggregator):

@@ -68,10 +68,37 @@ def test_weighted_sum_ignores_unweighted_scores_and_rejects_zero_weight_only():
     assert zero.status == "error" and "weight 0" in zero.error.message
 
 
-@pytest.mark.parametrize("weights", [{}, {"a": -1.0}, {"a": 0.0}, {"a": math.inf}])
+@pytest.mark.parametrize("weights", [{"a": -1.0}, {"a": 0.0}, {"a": math.inf}])
 def test_invalid_weights_raise(weights):
     with pytest.raises(ValidationError):
         WeightedSumAggregator(weights=weights)
+
+
+@pytest.mark.parametrize("weights", [None, {}])
+def test_weighted_sum_without_weights_weighs_every_grader_the_same(weights):
+    """OpenJudge: ``WeightedSumAggregator()`` without weights is the equal-weight mean."""
+    kwargs = {} if weights is None else {"weights": weights}
+    [agg] = bind_aggregators([WeightedSumAggregator(name="overall", **kwargs)], ["a", "b", "c"])
+    [entry] = aggregate_item([agg], [scored("a", 1.0), scored("b", 0.5), scored("c", 0.0)])
+    assert entry.score == pytest.approx(0.5)
+    assert entry.metadata["weights"] == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
+    assert entry.metadata["renormalised"] is False
+    [partial] = aggregate_item([agg], [scored("a", 1.0), failed("b"), scored("c", 0.0)])
+    assert partial.score == pytest.approx(0.5) and partial.metadata["renormalised"] is True
+    assert partial.metadata["failed"] == ["b"]
+    [chosen] = aggregate_item(
+        [WeightedSumAggregator(name="ab", graders=["a", "b"])], [scored("a", 1.0), scored("b", 0.0), scored("c", 0.0)]
+    )
+    assert chosen.score == pytest.approx(0.5)
+
+
+def test_weighted_sum_without_weights_in_a_grading_runner():
+    runner = GradingRunner(
+        {"one": lambda **_: 1.0, "zero": lambda **_: 0.0},
+        aggregators=WeightedSumAggregator(name="overall"),
+        show_progress=False,
+    )
+    assert runner.run([{}])["overall"][0].score == pytest.approx(0.5)
 
 
 def test_mean_max_min_over_successful_scores_and_subsets():
