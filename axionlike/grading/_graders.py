@@ -47,9 +47,16 @@ class GraderConfig(BaseModel):
 
 
 def as_grader_config(name: str, value: Any) -> GraderConfig:
-    """Normalise one ``grader_configs`` value: a grader, ``{"grader", "mapper"}``, or a GraderConfig."""
+    """Normalise one ``grader_configs`` value, as OpenJudge's ``GraderConfig.create`` does: a
+    GraderConfig, ``{"grader", "mapper"}``, a ``(grader, mapper)`` tuple, or a grader alone."""
     if isinstance(value, GraderConfig):
         config = value
+    elif isinstance(value, tuple):
+        if len(value) not in (1, 2):
+            raise ConfigurationError(
+                f"grader_configs['{name}'] is a tuple of {len(value)}; expected (grader, mapper) or (grader,)"
+            )
+        config = GraderConfig(grader=value[0], mapper=value[1] if len(value) == 2 else None)
     elif isinstance(value, Mapping) and "grader" in value:
         extra = sorted(set(value) - {"grader", "mapper"})
         if extra:

@@ -26,7 +26,8 @@ class GradingRunner:
     serve calls from successive loops (Ray workers, ``asyncio.run`` per step).
 
     Args:
-        grader_configs: name -> grader, ``{"grader": ..., "mapper": ...}`` or GraderConfig.
+        grader_configs: name -> GraderConfig, ``{"grader": ..., "mapper": ...}``, ``(grader, mapper)``
+            or a grader alone.
         aggregators: an aggregator, a function ``{name: score} -> score``, or a list of them.
         max_concurrency: most grader calls in flight at once.
         show_progress: show a progress bar.

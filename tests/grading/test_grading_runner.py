@@ -57,6 +57,27 @@ async def test_openjudge_seed_example():
     assert results["weighted_sum"][0].metadata["weights"] == {"helpfulness": 0.6, "relevance": 0.4}
 
 
+async def test_grader_configs_in_every_shape_openjudge_accepts():
+    """OpenJudge's ``GraderConfig.create``: a GraderConfig, a dict, a (grader, mapper) tuple, a grader alone."""
+    mapper = {"question": "query", "answer": "response"}
+    runner = GradingRunner(
+        {
+            "config": GraderConfig(grader=helpfulness, mapper=mapper),
+            "dict": {"grader": helpfulness, "mapper": mapper},
+            "tuple": (helpfulness, mapper),
+            "callable_mapper": (helpfulness, lambda s: {"question": s["query"], "answer": s["response"]}),
+            "one_tuple": (lambda **sample: float(sample["response"] == sample["reference_answer"]),),
+            "alone": lambda **sample: float(sample["response"] == sample["reference_answer"]),
+        },
+        show_progress=False,
+    )
+    results = await runner.arun(SEED_DATA)
+    expected = [r.score for r in results["config"]]
+    for name in ("dict", "tuple", "callable_mapper"):
+        assert [r.score for r in results[name]] == expected
+    assert [r.score for r in results["one_tuple"]] == [r.score for r in results["alone"]] == [1.0, 0.0]
+
+
 async def test_rm_gallery_seed_example_mixed_configs_and_error_resilience():
     def accuracy(query, response):
         if "2+2" in query:
@@ -361,6 +382,8 @@ def test_grader_errors_carry_no_secrets():
         ({"m": {"grader": helpfulness, "mapper": 3}}, ConfigurationError, "expected a dict of paths"),
         ({"m": {"grader": helpfulness, "mapper": {"a": 1}}}, ConfigurationError, "dot paths"),
         ({"m": object()}, UnknownMetricError, "no executor accepts"),
+        ({"m": (helpfulness, {}, "extra")}, ConfigurationError, r"tuple of 3; expected \(grader, mapper\)"),
+        ({"m": (helpfulness, 3)}, ConfigurationError, "expected a dict of paths"),
     ],
 )
 def test_configuration_errors_raise_at_construction(configs, error, match):
