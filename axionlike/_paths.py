@@ -2,9 +2,12 @@
 
 A path such as ``choices.0.message.content`` (or ``choices[0].message.content``) walks
 mappings by key, lists by index (negative counts from the end) and other objects by
-attribute; ``*`` maps the rest of the path over a list (``sources.*.text``). A mapping
-key that itself contains dots wins over the dotted reading. A step that does not
-exist raises ``PathError`` naming the path and the step; it never yields ``None``.
+attribute; ``*`` maps the rest of the path over a list (``sources.*.text``), and so does
+a name step on a list (``items.name`` is the list of the items' names, as OpenJudge's
+``get_value_by_path`` reads it; ``items[0].name`` is the first one's). A mapping key that
+itself contains dots wins over the dotted reading. A step that does not exist (a key
+missing from any one of the dicts, too) raises ``PathError`` naming the path and the
+step; it never yields ``None``.
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ def _step(value: Any, part: str) -> Any:
 def _walk(data: Any, parts: list[str], path: str, walked: list[str]) -> Any:
     for i, part in enumerate(parts):
         if part == "*" and _is_list(data):
-            return [_walk(x, parts[i + 1 :], path, [*walked, part]) for x in data]
+            return [_walk(x, parts[i + 1 :], path, [*walked, str(n)]) for n, x in enumerate(data)]
+        if _is_list(data) and not part.lstrip("-").isdigit():  # a name on a list: each element's
+            return [_walk(x, parts[i:], path, [*walked, str(n)]) for n, x in enumerate(data)]
         found = _step(data, part)
         if found is _MISSING:
             raise PathError(

@@ -48,3 +48,28 @@ def test_a_step_that_does_not_exist_is_one_error_type(path, message):
         resolve(ANSWER, path)
     assert str(info.value) == message
     assert info.value.path == path
+
+
+ORDER = {"items": [{"name": "tea", "tags": ["hot"]}, {"name": "ice", "tags": ["cold", "new"]}], "empty": []}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("items.name", ["tea", "ice"]),  # OpenJudge's get_value_by_path: a name on a list maps over it
+        ("items[0].name", "tea"),
+        ("items.0.name", "tea"),
+        ("items.tags", [["hot"], ["cold", "new"]]),
+        ("items.tags.0", ["hot", "cold"]),
+        ("empty.name", []),
+    ],
+)
+def test_a_name_on_a_list_reads_every_element(path, expected):
+    assert resolve(ORDER, path) == expected
+
+
+def test_a_key_missing_from_one_element_is_still_an_error_naming_it():
+    order = {"items": [{"name": "tea"}, {"title": "ice"}]}
+    with pytest.raises(PathError) as info:
+        resolve(order, "items.name")
+    assert str(info.value) == "path 'items.name' not found: 'items.1' has no 'name' (keys there: title)"

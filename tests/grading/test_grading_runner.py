@@ -213,6 +213,22 @@ async def test_mapper_paths_read_list_indexes_in_brackets():
     assert results["g"][0].reason == "a|a,b"
 
 
+async def test_mapper_paths_read_through_lists_as_openjudge_does():
+    def g(names, first):
+        return {"score": 1.0, "reason": f"{first}|{','.join(names)}"}
+
+    data = [
+        {"items": [{"name": "tea"}, {"name": "ice"}]},
+        {"items": [{"name": "tea"}, {"title": "ice"}]},  # the second item has no name: an error, not None
+    ]
+    mapper = {"names": "items.name", "first": "items[0].name"}
+    results = await GradingRunner({"g": (g, mapper)}, show_progress=False).arun(data)
+    assert results["g"][0].reason == "tea|tea,ice"
+    error = results["g"][1]
+    assert isinstance(error, GraderError) and error.error.type == "MappingError"
+    assert "path 'items.name' not found: 'items.1' has no 'name'" in error.error.message
+
+
 async def test_callable_mapper_failures_and_unmapped_non_dict_samples_are_error_entries():
     runner = GradingRunner(
         {
