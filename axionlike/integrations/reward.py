@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+import numbers
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -74,7 +75,36 @@ class RewardBatch(BaseModel):
 
     rewards: list[float]
     reward_info: dict[str, list[Any]]
+    """One list per key, in batch order: ``None`` where a sample's info lacks the key, NaN
+    where its grader failed (``numeric_reward_info`` gives what VERL can hold)."""
     details: list[dict[str, Any] | None]
+
+    def numeric_reward_info(self, fill_value: float = 0.0) -> dict[str, list[Any]]:
+        """``reward_info`` as VERL needs it: every list numeric and of batch length.
+
+        VERL turns ``reward_extra_info`` into numeric arrays, so, as its guide does, a value
+        that is missing (a key some samples lack) or not finite (NaN from a failed grader)
+        becomes ``fill_value``; nothing is hidden: ``<key>_filled`` says, per sample,
+        which values are fill-ins. Every ``<grader>_score`` key has its flag (so the keys
+        stay the same from step to step), other keys only when some value was filled. A key
+        holding text or other non-numbers is left out, with a warning naming it.
+        """
+        numeric: dict[str, list[Any]] = {}
+        for key, values in self.reward_info.items():
+            kept = [v for v in values if v is not None]
+            odd = next((v for v in kept if not isinstance(v, numbers.Real)), None)
+            if odd is not None:
+                logger.warning(
+                    "reward info %r is left out of VERL's reward_extra_info: it holds %s, not numbers",
+                    key,
+                    type(odd).__name__,
+                )
+                continue
+            filled = [v is None or not math.isfinite(v) for v in values]
+            numeric[key] = [fill_value if f else v for f, v in zip(filled, values, strict=True)]
+            if key.endswith("_score") or any(filled):
+                numeric[f"{key}_filled"] = filled
+        return numeric
 
 
 def _indices_problem(indices: list[int], size: int) -> str | None:
@@ -338,8 +368,10 @@ class VerlRewardManager:
     """VERL reward manager over a RewardFunction (VERL's ``reward_manager`` interface).
 
     Decodes the batch, groups responses by ``uid`` (or prompt), grades them in one run,
-    and writes each reward at the last valid token of its response. Needs ``verl`` (and
-    its ``torch``); raises MissingDependencyError naming the package when absent.
+    and writes each reward at the last valid token of its response. Its
+    ``reward_extra_info`` is ``RewardBatch.numeric_reward_info(fill_value)``: numeric
+    lists of batch length, with ``<key>_filled`` flags on the fill-ins. Needs ``verl``
+    (and its ``torch``); raises MissingDependencyError naming the package when absent.
 
     Example:
         ```python
@@ -350,7 +382,14 @@ class VerlRewardManager:
         ```
     """
 
-    def __init__(self, tokenizer: Any, num_examine: int = 0, compute_score: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        num_examine: int = 0,
+        compute_score: Any = None,
+        fill_value: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         _require_verl()
         if not callable(compute_score):
             raise ConfigurationError(
@@ -360,6 +399,7 @@ class VerlRewardManager:
         self.tokenizer = tokenizer
         self.num_examine = num_examine
         self.compute_score = compute_score
+        self.fill_value = fill_value
 
     def __call__(self, data: Any, return_dict: bool = False) -> Any:
         import torch
@@ -372,5 +412,5 @@ class VerlRewardManager:
             if length > 0:
                 reward_tensor[i, length - 1] = reward
         if return_dict:
-            return {"reward_tensor": reward_tensor, "reward_extra_info": batch.reward_info}
+            return {"reward_tensor": reward_tensor, "reward_extra_info": batch.numeric_reward_info(self.fill_value)}
         return reward_tensor

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import math
+import numbers
 import random
 import threading
 from types import SimpleNamespace
@@ -301,6 +302,41 @@ def test_seed_style_override_returning_unordered_results_is_restored():
     rows = [("ab", "x", "g1"), ("cd", "yy", "g2"), ("ab", "zzz", "g1")]
     batch, _ = score_verl_batch(verl_shaped_batch(rows), CharTokenizer(), reversed_fn)
     assert batch.rewards == [1.0, 2.0, 3.0]
+
+
+def test_reward_info_for_verl_is_numeric_with_fill_in_flags():
+    """The VERL guide fills reward-info keys some samples lack with 0.0 (VERL makes numeric
+    arrays of them); a failed grader's NaN is filled too, and flags say which values are fill-ins."""
+
+    class GuideStyle(RewardFunction):  # the guide's override: some results carry keys others lack
+        async def compute_batch_scores(self, prompt_to_samples):
+            results = await super().compute_batch_scores(prompt_to_samples)
+            for r in results:
+                if r.original_index == 1:
+                    r.reward_info["bonus"] = 2
+                r.reward_info["label"] = "long" if r.original_index else None
+            return results
+
+    def length(response):
+        if response == "boom":
+            raise RuntimeError("grader crashed")
+        return len(response)
+
+    reward_fn = GuideStyle({"length": {"grader": length, "mapper": {"response": "response"}}})
+    rows = [("ab", "x", "g1"), ("cd", "yy", "g2"), ("ab", "boom", "g1")]
+    batch, lengths = score_verl_batch(verl_shaped_batch(rows), CharTokenizer(), reward_fn)
+    assert batch.reward_info["bonus"] == [None, 2, None]  # the batch itself hides nothing
+    assert math.isnan(batch.reward_info["length_score"][2])
+
+    info = batch.numeric_reward_info()
+    assert "label" not in info  # text cannot go into VERL's numeric arrays
+    for key, values in info.items():
+        assert len(values) == len(lengths), key
+        assert all(isinstance(v, numbers.Real) and math.isfinite(v) for v in values), key
+    assert info["length_score"] == [1.0, 2.0, 0.0] and info["length_score_filled"] == [False, False, True]
+    assert info["bonus"] == [0.0, 2, 0.0] and info["bonus_filled"] == [True, False, True]
+    assert info["reward_failed"] == [False, False, True] and "reward_failed_filled" not in info
+    assert batch.numeric_reward_info(fill_value=-1.0)["length_score"] == [1.0, 2.0, -1.0]
 
 
 def test_verl_manager_needs_verl_and_says_so():
