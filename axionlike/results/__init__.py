@@ -3,6 +3,7 @@
 from axionlike.results._agreement import Estimate, JudgeAgreement, judge_agreement
 from axionlike.results._build import RESERVED_METADATA, build_result
 from axionlike.results._compare import Comparison, MetricComparison, PairedDifference
+from axionlike.results._dataframe import NormalizedDataFrames
 from axionlike.results._models import (
     ErrorInfo,
     EvaluationResult,
@@ -25,6 +26,7 @@ __all__ = [
     "MetricComparison",
     "MetricScore",
     "MetricSummary",
+    "NormalizedDataFrames",
     "PairedDifference",
     "Scorecard",
     "TestResult",

@@ -1,8 +1,8 @@
-"""EvaluationResult to pandas, in long or wide layout."""
+"""EvaluationResult to pandas: long or wide layout, or normalised into an items and a scores table."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from axionlike.results._models import EvaluationResult, MetricScore, TestResult
@@ -72,3 +72,42 @@ def to_dataframe(result: EvaluationResult, layout: Literal["long", "wide"]) -> A
     else:
         raise ValueError(f"layout must be 'long' or 'wide', got {layout!r}")
     return pd.DataFrame(rows)
+
+
+class NormalizedDataFrames(NamedTuple):
+    """An evaluation as two tables keyed by the item ``id``, ready to join or load into a database.
+
+    Unpacks as ``items, scores = results.to_normalized_dataframes()``;
+    ``scores.merge(items, on="id", how="left")`` gives the long ``to_dataframe()`` rows.
+    """
+
+    dataset_items: Any
+    """One row per item: its fields once (large ones too), and its task error."""
+    metric_results: Any
+    """One row per item and metric (aggregates and trials too): ``id``, the score columns of
+    the long DataFrame, and the score's ``prompt_tokens`` and ``completion_tokens``."""
+
+
+def _scores_row(item_id: str | None, score: MetricScore, trial: int | None, with_trials: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": item_id}
+    if with_trials:
+        row["trial"] = trial
+    row.update(_score_columns(score))
+    row["prompt_tokens"] = score.usage.prompt_tokens if score.usage else None
+    row["completion_tokens"] = score.usage.completion_tokens if score.usage else None
+    return row
+
+
+def to_normalized_dataframes(result: EvaluationResult) -> NormalizedDataFrames:
+    import pandas as pd
+
+    with_trials = any(test.trials for test in result.results)
+    items: list[dict[str, Any]] = []
+    scores: list[dict[str, Any]] = []
+    for test in result.results:
+        items.append(_item_columns(test))
+        scores.extend(_scores_row(test.id, s, None, with_trials) for s in (*test.scores, *test.aggregates))
+        for trial in test.trials:
+            scores.extend(_scores_row(test.id, s, trial.trial, with_trials) for s in trial.scores)
+    columns = ["id", *(["trial"] if with_trials else []), *_SCORE_COLUMNS, "prompt_tokens", "completion_tokens"]
+    return NormalizedDataFrames(pd.DataFrame(items), pd.DataFrame(scores, columns=columns))

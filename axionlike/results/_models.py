@@ -11,6 +11,7 @@ from axionlike.dataset import DatasetItem
 
 if TYPE_CHECKING:
     from axionlike.results._compare import Comparison
+    from axionlike.results._dataframe import NormalizedDataFrames
     from axionlike.results._scorecard import Scorecard
 
 Phase = Literal["input", "task", "metric", "aggregate"]
@@ -206,6 +207,18 @@ class EvaluationResult(BaseModel):
         from axionlike.results._dataframe import to_dataframe
 
         return to_dataframe(self, layout)
+
+    def to_normalized_dataframes(self) -> NormalizedDataFrames:
+        """Two pandas DataFrames keyed by the item ``id``: one row per item (its fields, once)
+        and one row per item and metric (score, pass, explanation, tokens, cost).
+
+        Where ``to_dataframe()`` repeats every item field on every metric row, here a large
+        field is stored once, so the tables can be joined or loaded into a database.
+        ``items, scores = results.to_normalized_dataframes()``.
+        """
+        from axionlike.results._dataframe import to_normalized_dataframes
+
+        return to_normalized_dataframes(self)
 
     def to_scorecard(self, output_path: str | Path | None = None, *, worst: int = 5) -> Scorecard:
         """The run's ``Scorecard``: HTML in a notebook, tables in a terminal.

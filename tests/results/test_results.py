@@ -50,3 +50,64 @@ def test_save_and_load_lose_nothing(tmp_path):
     assert loaded.results[0].item.get("topic") == "x"
     assert loaded.metadata["v"] == 1
     assert loaded.to_dataframe().equals(result.to_dataframe())
+
+
+def _judge_verdict(body):
+    return {"reasoning": "looked at it", "score": 4}
+
+
+def test_normalized_dataframes_store_each_item_once_keyed_by_id(tmp_path):
+    """Axion's ``to_normalized_dataframes``: an items table and a scores table joined by item id."""
+    from axionlike.metrics import LevenshteinSimilarity, LLMJudge
+    from axionlike.testing import FakeLLMServer
+
+    big = "x" * 200_000  # a large item field: stored once, not once per metric
+    items = [
+        DatasetItem(id="1", query="q", actual_output="a", expected_output="a", retrieved_content=[big], topic="t"),
+        DatasetItem(id="2", query="q", actual_output="b", expected_output="a", retrieved_content=[big]),
+    ]
+    with FakeLLMServer(_judge_verdict) as server:
+        judge = LLMJudge(
+            criteria="Is it right?", model_name="openai/gpt-4o-mini", api_base=server.api_base, api_key="sk-test-1"
+        )
+        result = evaluation_runner(
+            items,
+            [ExactMatch(), LevenshteinSimilarity(), Latency(threshold=1), judge],
+            "normalised",
+            show_progress=False,
+        )
+    dataset_items, metric_results = result.to_normalized_dataframes()
+    assert list(dataset_items.id) == ["1", "2"] and dataset_items.id.is_unique
+    assert dataset_items.set_index("id").loc["1", "topic"] == "t"
+    assert len(metric_results) == 2 * 4
+    assert {"retrieved_content", "actual_output", "topic"}.isdisjoint(metric_results.columns)
+    assert {"id", "metric_name", "metric_score", "passed", "explanation", "cost", "prompt_tokens"} <= set(
+        metric_results.columns
+    )
+    judged = metric_results[metric_results.metric_name == judge.name].set_index("id")
+    assert (judged.prompt_tokens > 0).all() and (judged.completion_tokens > 0).all() and (judged.cost > 0).all()
+    assert judged.loc["1", "explanation"] == "looked at it"
+    exact = metric_results[metric_results.metric_name == "exact_match"].set_index("id")
+    assert list(exact.metric_score) == [1.0, 0.0] and list(exact.passed) == [True, False]
+    assert metric_results.set_index(["id", "metric_name"]).loc[("2", "latency"), "status"] == "error"
+
+    long = result.to_dataframe()
+    joined = metric_results.merge(dataset_items, on="id", how="left")
+    assert len(joined) == len(long) and set(long.columns) <= set(joined.columns)
+    normalised_size = len(dataset_items.to_csv()) + len(metric_results.to_csv())
+    assert normalised_size < len(long.to_csv()) / 3  # the large field is written twice, not eight times
+
+
+def test_normalized_dataframes_keep_task_failures_and_trials():
+    def task(item):
+        if item.query == "boom":
+            raise RuntimeError("task broke")
+        return {"actual_output": "a"}
+
+    items = [DatasetItem(id="ok", query="q", expected_output="a"), DatasetItem(id="bad", query="boom")]
+    result = evaluation_runner(items, [ExactMatch()], "trials", task=task, trials=2, show_progress=False)
+    dataset_items, metric_results = result.to_normalized_dataframes()
+    assert list(dataset_items.id) == ["ok", "bad"]
+    assert "task broke" in dataset_items.set_index("id").loc["bad", "task_error"]
+    assert set(metric_results.id) == {"ok"}  # the failed item has no score rows, only its item row
+    assert sorted(metric_results.trial.fillna(-1)) == [-1, 0, 1]  # the reduced score and each trial
