@@ -40,7 +40,12 @@ def items(n: int) -> list[DatasetItem]:
 
 def run(inputs: Any, metrics: list[Any], **kwargs: Any) -> Any:
     config = EvaluationConfig(
-        evaluation_inputs=inputs, scoring_metrics=metrics, evaluation_name="bench", show_progress=False, **kwargs
+        evaluation_inputs=inputs,
+        scoring_metrics=metrics,
+        evaluation_name="bench",
+        show_progress=False,
+        summary_generator=None,
+        **kwargs,
     )
     return asyncio.run(EvaluationRunner(config).execute())
 

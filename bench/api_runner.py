@@ -57,6 +57,7 @@ def main() -> None:
             scoring_key_mapping={"actual_output": "response"},
             max_concurrent=concurrency,
             show_progress=False,
+            summary_generator=None,
         )
         run_seconds = time.perf_counter() - started
     latencies = [r.item.latency for r in result.results]

@@ -43,11 +43,15 @@ def main() -> None:
             ExactMatch(name="native_exact_match"),
         ]
         started = time.perf_counter()
-        evaluation_runner(items[:1], metrics, "warm-up", show_progress=False)  # imports litellm, first connections
+        evaluation_runner(
+            items[:1], metrics, "warm-up", show_progress=False, summary_generator=None
+        )  # imports litellm, first connections
         warm_up = time.perf_counter() - started
         calls_before = server.calls
         started = time.perf_counter()
-        result = evaluation_runner(items, metrics, "bench", max_concurrent=concurrency, show_progress=False)
+        result = evaluation_runner(
+            items, metrics, "bench", max_concurrent=concurrency, show_progress=False, summary_generator=None
+        )
         seconds = time.perf_counter() - started
         calls = server.calls - calls_before
         errors = sum(s.status == "error" for r in result.results for s in r.scores)

@@ -72,6 +72,7 @@ def main() -> None:
         max_concurrent=concurrency,
         aggregators=[WeightedSumAggregator(name="overall", weights={"slow_1": 1, "slow_2": 1, "sync": 1})],
         show_progress=False,
+        summary_generator=None,
     )
     engine_only = time.perf_counter() - started
     print(f"  same work via evaluation_runner (engine, no face): wall {engine_only:.2f} s")

@@ -26,7 +26,7 @@ from axionlike.dataset import DatasetItem
 from axionlike.metrics import Faithfulness
 from axionlike.runners import evaluation_runner
 metric = Faithfulness(model_name="openai/judge", api_base="{api_base}", api_key="bench-dummy-key", transport="{route}")
-result = evaluation_runner([DatasetItem(actual_output="a", retrieved_content=["c"])], [metric], "first", show_progress=False)
+result = evaluation_runner([DatasetItem(actual_output="a", retrieved_content=["c"])], [metric], "first", show_progress=False, summary_generator=None)
 assert result.results[0].scores[0].status == "scored", result.results[0].scores[0]
 print(started, time.perf_counter() - started)
 """

@@ -50,9 +50,11 @@ def run_route(api_base: str, route: str, items: list, concurrency: int) -> tuple
     from axionlike.runners import evaluation_runner
 
     metrics = _metrics(api_base, route)
-    evaluation_runner(items[:1], metrics, "warm-up", show_progress=False, max_concurrent=2)
+    evaluation_runner(items[:1], metrics, "warm-up", show_progress=False, max_concurrent=2, summary_generator=None)
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = evaluation_runner(items, metrics, f"bench-{route}", max_concurrent=concurrency, show_progress=False)
+    result = evaluation_runner(
+        items, metrics, f"bench-{route}", max_concurrent=concurrency, show_progress=False, summary_generator=None
+    )
     return time.perf_counter() - started, time.process_time() - cpu_started, result.metadata
 
 

@@ -61,7 +61,7 @@ def _timed(**kw: object) -> tuple[float, object]:
 
     gc.collect()  # every run starts from the same heap: earlier results are dropped by the callers
     started = time.perf_counter()
-    result = evaluation_runner(evaluation_name="bench", show_progress=False, **kw)  # type: ignore[arg-type]
+    result = evaluation_runner(evaluation_name="bench", show_progress=False, summary_generator=None, **kw)  # type: ignore[arg-type]
     return time.perf_counter() - started, result
 
 

@@ -61,6 +61,7 @@ def run_once(data: list[DatasetItem]) -> float:
         scoring_metrics=[TrivialScore()],
         evaluation_name="bench",
         show_progress=False,
+        summary_generator=None,
         max_concurrent=100,
     )
     started, cpu = time.perf_counter(), time.process_time()

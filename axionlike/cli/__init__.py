@@ -11,28 +11,22 @@ from axionlike._exceptions import AxionlikeError
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from axionlike.cli._demo import run_demo
 
-    result = run_demo(show_progress=not args.quiet)
-    Console().print(result.to_scorecard())
+    result = run_demo(show_progress=not args.quiet)  # the runner prints its scorecard summary
     if args.output:
         print(f"result written to {result.save(args.output)}")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from axionlike.cli._run_file import read_config_file
     from axionlike.runners import EvaluationRunner
 
     config, output = read_config_file(args.config)
     if args.quiet:
         config = config.model_copy(update={"show_progress": False})
-    result = EvaluationRunner(config).run()
-    Console().print(result.to_scorecard())
+    result = EvaluationRunner(config).run()  # the runner prints its scorecard summary
     output = Path(args.output) if args.output else output or Path(f"{config.evaluation_name}.json")
     print(f"result written to {result.save(output)}")
     return 0

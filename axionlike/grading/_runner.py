@@ -122,6 +122,7 @@ class GradingRunner:
                 trials=self.trials,
                 reducers=self.reducers,
                 backend=self.backend,
+                summary_generator=None,  # graders' results are returned per sample, not summarised
             )
             tests = (await EvaluationRunner(config).execute()).results
         out, start = [], 0

@@ -168,6 +168,7 @@ def run_evaluation(
             trials=options.trials,
             run_id=header.run_id,
             show_progress=False,
+            summary_generator=None,  # pytest's terminal summary reports the evaluations
         )
         positions = [i for i, _ in todo]
 

@@ -14,6 +14,7 @@ from axionlike.results._models import (
     Usage,
 )
 from axionlike.results._scorecard import MetricCard, Scorecard
+from axionlike.results._summaries import LineSummary, MetricTableSummary, ScorecardSummary
 
 __all__ = [
     "RESERVED_METADATA",
@@ -22,13 +23,16 @@ __all__ = [
     "Estimate",
     "EvaluationResult",
     "JudgeAgreement",
+    "LineSummary",
     "MetricCard",
     "MetricComparison",
     "MetricScore",
     "MetricSummary",
+    "MetricTableSummary",
     "NormalizedDataFrames",
     "PairedDifference",
     "Scorecard",
+    "ScorecardSummary",
     "TestResult",
     "TrialResult",
     "Usage",

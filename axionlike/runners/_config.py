@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from axionlike.cache import CacheConfig
+from axionlike.results import ScorecardSummary
 
 
 class ErrorConfig(BaseModel):
@@ -84,6 +85,12 @@ class EvaluationConfig(BaseModel):
     backend: Any = None
     """Where task calls and metric executions run: ``None`` for this process, or a
     ``RayBackend`` for Ray workers (a local Ray on loopback, or an existing cluster)."""
+    summary_generator: Any = Field(default_factory=ScorecardSummary)
+    """What shows the run when it ends (Axion's ``summary_generator``): a callable taking
+    the ``EvaluationResult``, such as ``ScorecardSummary()`` (the default: the scorecard's
+    terminal tables), ``MetricTableSummary()``, ``LineSummary()`` or your own function;
+    an object with Axion's ``execute(results, total_time)``; or ``None`` for no summary.
+    A generator that fails is logged and the result returned all the same."""
 
     @field_validator("error_config", mode="before")
     @classmethod

@@ -2,14 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
+from axionlike._exceptions import ConfigurationError
+from axionlike._redact import redact
 from axionlike._sync import run_sync
 from axionlike.cache import CacheConfig
-from axionlike.results import EvaluationResult, TestResult
+from axionlike.results import EvaluationResult, ScorecardSummary, TestResult
 from axionlike.runners._config import ErrorConfig, EvaluationConfig
 from axionlike.runners._engine import Engine
+
+logger = logging.getLogger(__name__)
+
+
+def _check_summary_generator(generator: Any) -> None:
+    if generator is None or callable(generator) or callable(getattr(generator, "execute", None)):
+        return
+    raise ConfigurationError(
+        f"summary_generator must be a callable taking the EvaluationResult, an object with "
+        f"execute(results, total_time), or None; got {type(generator).__name__}"
+    )
+
+
+def _summarise(generator: Any, result: EvaluationResult) -> None:
+    """Show the finished run with ``generator``; its failure is logged, never raised (the run is done)."""
+    if generator is None:
+        return
+    try:
+        if callable(generator):
+            generator(result)
+        else:  # an Axion BaseSummary: execute(results, total_time)
+            generator.execute(result.results, result.metadata["durations"]["total_seconds"])
+    except Exception as exc:
+        name = getattr(generator, "__qualname__", type(generator).__name__)
+        logger.warning(
+            "summary_generator %s failed (%s: %s); the result is returned as computed",
+            name,
+            type(exc).__name__,
+            redact(str(exc)),
+        )
 
 
 class EvaluationRunner:
@@ -32,11 +65,14 @@ class EvaluationRunner:
 
     def __init__(self, config: EvaluationConfig, *, on_result: Callable[[TestResult], None] | None = None) -> None:
         self.config = config
+        _check_summary_generator(config.summary_generator)
         self._engine = Engine(config, on_result=on_result)
 
     async def execute(self) -> EvaluationResult:
-        """Run the task and metrics over every item and return the result."""
-        return await self._engine.run()
+        """Run the task and metrics over every item, show the summary, and return the result."""
+        result = await self._engine.run()
+        _summarise(self.config.summary_generator, result)
+        return result
 
     def run(self) -> EvaluationResult:
         """``execute`` from synchronous code, including inside a running event loop."""
@@ -65,6 +101,7 @@ def evaluation_runner(
     backend: Any = None,
     trials: int = 1,
     reducers: Any = "mean",
+    summary_generator: Any = ScorecardSummary(),  # noqa: B008 (immutable)
 ) -> EvaluationResult:
     """Run an evaluation and return its result; synchronous, notebook-safe.
 
