@@ -81,3 +81,26 @@ def test_an_object_result_keeps_its_explanation_in_every_face():
 
     graded = GradingRunner({"g": lambda **kw: AxionStyleResult(0.5, "from a grader")}, show_progress=False).run([{}])
     assert graded["g"][0].reason == "from a grader"
+
+
+@dataclass
+class BothNames:
+    score: float
+    explanation: str | None
+    reason: str | None
+
+
+def test_an_axion_explanation_wins_over_a_reason_and_reaches_the_tables():
+    """Axion metric results carry ``.explanation``; it is kept (a ``.reason`` only fills in when it is absent)."""
+    assert MetricResult.from_value(BothNames(1.0, "axion's", "openjudge's"), "m").explanation == "axion's"
+    assert MetricResult.from_value(BothNames(1.0, None, "openjudge's"), "m").explanation == "openjudge's"
+
+    result = evaluation_runner(
+        [DatasetItem(id="a", actual_output="a")],
+        [AxionStyleMetric()],
+        evaluation_name="x",
+        show_progress=False,
+        summary_generator=None,
+    )
+    assert result.to_dataframe().explanation.tolist() == ["saw a"]
+    assert result.to_normalized_dataframes().metric_results.explanation.tolist() == ["saw a"]
