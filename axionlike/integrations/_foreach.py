@@ -30,6 +30,8 @@ class EvaluationSpec:
     """The other parameters of ``fn``: pytest fixtures (or parametrize arguments)."""
     threshold: float | None = None
     """Pass mark of numeric scores (``score >= threshold``); bools pass when true."""
+    max_concurrent: int | None = None
+    """Rows of this evaluation in flight at once; ``None`` takes ``--max-concurrent``."""
 
     @property
     def name(self) -> str:
@@ -49,7 +51,7 @@ def _field_names(fields: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def foreach(
-    fields: str | Sequence[str], dataset: Any, *, threshold: float | None = None
+    fields: str | Sequence[str], dataset: Any, *, threshold: float | None = None, max_concurrent: int | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Evaluate the decorated function once per row of ``dataset``.
 
@@ -59,7 +61,9 @@ def foreach(
     recorded as that row's error. Under pytest the rows run through the axionlike
     engine (see ``axionlike.integrations.pytest_plugin``); called directly, the
     decorated function runs the evaluation with default options and returns its
-    ``EvaluationResult``.
+    ``EvaluationResult``. ``max_concurrent`` is this evaluation's own limit on rows in
+    flight (by default ``--max-concurrent``); it holds also when evaluations run
+    concurrently (``--concurrent-evaluations``).
 
     Example:
         ```python
@@ -71,6 +75,8 @@ def foreach(
         ```
     """
     names = _field_names(fields)
+    if max_concurrent is not None and (not isinstance(max_concurrent, int) or max_concurrent < 1):
+        raise ConfigurationError(f"foreach max_concurrent must be an int of at least 1; got {max_concurrent!r}")
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         signature = inspect.signature(fn)
@@ -80,7 +86,7 @@ def foreach(
                 f"foreach on {fn.__qualname__}: the function has no parameter for field(s) {', '.join(missing)}"
             )
         others = [p for p in signature.parameters.values() if p.name not in names]
-        spec = EvaluationSpec(fn, names, dataset, tuple(p.name for p in others), threshold)
+        spec = EvaluationSpec(fn, names, dataset, tuple(p.name for p in others), threshold, max_concurrent)
 
         def evaluation(**fixtures: Any) -> Any:
             from axionlike.integrations._session import EvaluationOptions, run_evaluation

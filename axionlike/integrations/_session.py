@@ -127,11 +127,24 @@ def run_evaluation(
     nodeid: str | None = None,
     name: str | None = None,
 ) -> EvaluationOutcome:
+    """``arun_evaluation`` from synchronous code."""
+    return run_sync(arun_evaluation(spec, fixtures, options, nodeid=nodeid, name=name))
+
+
+async def arun_evaluation(
+    spec: EvaluationSpec,
+    fixtures: dict[str, Any],
+    options: EvaluationOptions,
+    *,
+    nodeid: str | None = None,
+    name: str | None = None,
+) -> EvaluationOutcome:
     """Run (or resume) one evaluation and store its result.
 
     Rows already in the experiment's journal are not run again (errored ones only
     with ``retry_errors``); the result is built from the journal, so a resumed run
-    stores the same result as an uninterrupted one.
+    stores the same result as an uninterrupted one. Several evaluations may run at
+    once on one loop, each with its own engine and its own ``max_concurrent``.
     """
     nodeid = nodeid or f"{spec.fn.__module__}::{spec.fn.__qualname__}"
     name = name or spec.name
@@ -164,7 +177,7 @@ def run_evaluation(
             evaluation_inputs=[row for _, row in todo],
             scoring_metrics=[RowScorer(spec, fixtures)],
             evaluation_name=name,
-            max_concurrent=options.max_concurrent,
+            max_concurrent=spec.max_concurrent or options.max_concurrent,
             trials=options.trials,
             run_id=header.run_id,
             show_progress=False,
@@ -175,7 +188,7 @@ def run_evaluation(
         def record(result: TestResult) -> None:
             journal.append(positions[result.index], result.model_copy(update={"index": positions[result.index]}))
 
-        this_session = run_sync(EvaluationRunner(config, on_result=record).execute())
+        this_session = await EvaluationRunner(config, on_result=record).execute()
         _, done = journal.read()
 
     result = _build_result(spec, rows, done, header, name, options, this_session)
@@ -216,7 +229,7 @@ def _build_result(
             "fields": list(spec.fields),
             "threshold": spec.threshold,
             "samples": options.samples,
-            "max_concurrent": options.max_concurrent,
+            "max_concurrent": spec.max_concurrent or options.max_concurrent,
             "trials": options.trials,
         },
         usage=Usage.model_validate(ran["usage"]) if ran else None,

@@ -441,3 +441,117 @@ def eval_missing(x):
     assert stored("p1", "test_more.eval_param-large").summary["eval_param"].mean == pytest.approx(0.4)
     assert stored("p1", "test_more.TestGroup-eval_in_class").summary["eval_in_class"].mean == 0.5
     assert evals("--max-concurrent", "0").ret == pytest.ExitCode.USAGE_ERROR
+
+
+CONCURRENT_EVALS = """
+import asyncio
+import time
+import pytest
+from axionlike import foreach
+from axionlike.metrics import MetricResult
+
+EVENTS = {}
+IN_FLIGHT = {"narrow": 0, "wide": 0}
+
+
+def event(name):
+    return EVENTS.setdefault(name, asyncio.Event())
+
+
+@pytest.fixture(scope="module")
+def patience():
+    return 30.0  # seconds a row waits for the other evaluation before giving up
+
+
+async def row(evaluation, x, wait_for, patience):
+    started = time.monotonic()
+    IN_FLIGHT[evaluation] += 1
+    seen = IN_FLIGHT[evaluation]
+    event(f"{evaluation}-{x}").set()
+    if IN_FLIGHT["wide"] == 3:
+        event("wide-full").set()
+    try:
+        await asyncio.wait_for(event(wait_for).wait(), patience)
+        met = 1.0
+    except (TimeoutError, RuntimeError):  # never set, or set on another evaluation's loop
+        met = 0.0
+    IN_FLIGHT[evaluation] -= 1
+    return MetricResult(score=met, metadata={"start": started, "end": time.monotonic(), "in_flight": seen})
+
+
+@foreach("x", [0, 1, 2], max_concurrent=1)
+async def eval_narrow(x, patience):
+    # its rows wait until all three rows of eval_wide are in flight at once
+    return await row("narrow", x, "wide-full", patience)
+
+
+@foreach("x", [0, 1, 2], max_concurrent=3)
+async def eval_wide(x, patience):
+    # its rows wait for eval_narrow's first row, and for each other (all three at once)
+    await row("wide", x, "narrow-0", patience)
+    return await row("wide", x, "wide-full", patience)
+
+
+@foreach("x", [0, 1])
+def eval_sync(x):  # sync evaluations run on their own, as before
+    return 1.0
+"""
+
+
+def _spans(result):
+    return [(s.metadata["start"], s.metadata["end"]) for r in result.results for s in r.scores]
+
+
+def test_concurrent_evaluations_overlap_each_with_its_own_limit(pytester, evals, stored):
+    """dotevals' concurrent mode: async evaluations of one session run at once, each with its own limit."""
+    pytester.makepyfile(test_together=CONCURRENT_EVALS)
+    evals("--experiment", "c1", "--concurrent-evaluations").assert_outcomes(passed=3)
+    narrow = stored("c1", "test_together.eval_narrow")
+    wide = stored("c1", "test_together.eval_wide")
+    assert narrow.summary["eval_narrow"].mean == 1.0 and wide.summary["eval_wide"].mean == 1.0  # each met the other
+    assert narrow.metadata["config"]["max_concurrent"] == 1 and wide.metadata["config"]["max_concurrent"] == 3
+    assert max(s.metadata["in_flight"] for r in narrow.results for s in r.scores) == 1
+    assert max(s.metadata["in_flight"] for r in wide.results for s in r.scores) == 3
+    narrow_start = min(start for start, _ in _spans(narrow))
+    wide_start = min(start for start, _ in _spans(wide))
+    assert narrow_start < max(end for _, end in _spans(wide)) and wide_start < max(end for _, end in _spans(narrow))
+
+
+def test_without_the_option_evaluations_run_one_after_another(pytester, evals, stored):
+    pytester.makepyfile(
+        test_apart=CONCURRENT_EVALS.replace("return 30.0", "return 0.2")  # nobody comes: do not wait long
+    )
+    evals("--experiment", "c2").assert_outcomes(passed=3)
+    narrow = stored("c2", "test_apart.eval_narrow")
+    wide = stored("c2", "test_apart.eval_wide")
+    assert narrow.summary["eval_narrow"].mean == 0.0  # eval_wide had not started: nobody set its event
+    assert max(end for _, end in _spans(narrow)) < min(start for start, _ in _spans(wide))
+
+
+def test_function_scoped_fixtures_and_parametrized_evaluations_never_run_concurrently(pytester, evals, stored):
+    pytester.makepyfile(
+        test_scoped="""
+import pytest
+from axionlike import foreach
+
+ORDER = []
+
+@pytest.fixture
+def per_test():
+    ORDER.append("set up")
+    yield "value"
+    ORDER.append("torn down")
+
+@foreach("x", [1])
+async def eval_first(x, per_test):
+    ORDER.append("first ran")
+    return 1.0
+
+@foreach("x", [1])
+async def eval_second(x, per_test):
+    assert ORDER == ["set up", "first ran", "torn down", "set up"]
+    return 1.0
+"""
+    )
+    evals("--experiment", "c3", "--concurrent-evaluations").assert_outcomes(passed=2)
+    assert stored("c3", "test_scoped.eval_second").summary["eval_second"].errors == 0
