@@ -88,7 +88,7 @@ class EvaluationConfig(BaseModel):
     summary_generator: Any = Field(default_factory=ScorecardSummary)
     """What shows the run when it ends (Axion's ``summary_generator``): a callable taking
     the ``EvaluationResult``, such as ``ScorecardSummary()`` (the default: the scorecard's
-    terminal tables), ``MetricTableSummary()``, ``LineSummary()`` or your own function;
+    terminal tables), ``MetricTableSummary()``, ``LineSummary()`` or your own (sync or async) function;
     an object with Axion's ``execute(results, total_time)``; or ``None`` for no summary.
     A generator that fails is logged and the result returned all the same."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any, Literal
@@ -26,15 +27,18 @@ def _check_summary_generator(generator: Any) -> None:
     )
 
 
-def _summarise(generator: Any, result: EvaluationResult) -> None:
-    """Show the finished run with ``generator``; its failure is logged, never raised (the run is done)."""
+async def _summarise(generator: Any, result: EvaluationResult) -> None:
+    """Show the finished run with ``generator`` (sync or async); its failure is logged, never
+    raised (the run is done)."""
     if generator is None:
         return
     try:
         if callable(generator):
-            generator(result)
+            shown = generator(result)
         else:  # an Axion BaseSummary: execute(results, total_time)
-            generator.execute(result.results, result.metadata["durations"]["total_seconds"])
+            shown = generator.execute(result.results, result.metadata["durations"]["total_seconds"])
+        if inspect.isawaitable(shown):
+            await shown
     except Exception as exc:
         name = getattr(generator, "__qualname__", type(generator).__name__)
         logger.warning(
@@ -71,7 +75,7 @@ class EvaluationRunner:
     async def execute(self) -> EvaluationResult:
         """Run the task and metrics over every item, show the summary, and return the result."""
         result = await self._engine.run()
-        _summarise(self.config.summary_generator, result)
+        await _summarise(self.config.summary_generator, result)
         return result
 
     def run(self) -> EvaluationResult:

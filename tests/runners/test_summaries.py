@@ -59,14 +59,18 @@ def test_a_users_callable_receives_the_result_it_returns_and_can_print_where_it_
     assert buffer.getvalue().startswith("capitals · 2 items")
 
 
-async def test_evaluation_config_takes_it_too():
+async def test_evaluation_config_takes_it_too_and_an_async_generator_is_awaited():
     seen = []
+
+    async def publish(result):
+        seen.append(result)
+
     config = EvaluationConfig(
         evaluation_inputs=ITEMS,
         scoring_metrics=METRICS,
         evaluation_name="capitals",
         show_progress=False,
-        summary_generator=seen.append,
+        summary_generator=publish,
     )
     result = await EvaluationRunner(config).execute()
     assert seen == [result]
