@@ -131,6 +131,8 @@ def test_notebook_runs_top_to_bottom(path, kernel_dir, tmp_path, monkeypatch):
     interpreter, package = code[-1].outputs[0]["text"].split()
     assert Path(interpreter) == Path(sys.executable) and Path(package) == ROOT / "axionlike" / "__init__.py"
 
+    assert not (tmp_path / ".deepeval").exists()  # axionlike's adapters are imported before DeepEval
+
     text = outputs_text(book)
     source = "\n".join(c.source for c in code)
     if "to_scorecard(" in source:
