@@ -329,10 +329,10 @@ class Scorecard:
 
         return scorecard_fragment(self)
 
-    def __rich__(self) -> Any:
+    def __rich_console__(self, console: Any, options: Any) -> Any:
         from axionlike.results._terminal import scorecard_renderable
 
-        return scorecard_renderable(self)
+        yield scorecard_renderable(self, options.max_width)
 
     def __str__(self) -> str:
         from axionlike.results._terminal import render_text

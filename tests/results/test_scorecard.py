@@ -155,3 +155,28 @@ def test_failed_items_and_metrics_without_scores():
     text = render_text(card)
     assert "failed items: no metric ran (and 4 more)" in text and "bad0" in text
     assert card.facts["success rate"] == "0%" and card.facts["task errors"] == "7"
+
+
+def _llm_result() -> EvaluationResult:
+    items = [
+        DatasetItem(id=f"item-{n}", query="q", actual_output="x" * n, expected_output="xxxx", latency=n / 4)
+        for n in range(1, 13)
+    ]
+    metrics = [ExactMatch(), Latency(threshold=1.5), Judged(name="answer_correctness_judge", threshold=0.5)]
+    return evaluation_runner(items, metrics, "a-rather-long-evaluation-name", show_progress=False)
+
+
+def test_terminal_scorecard_fits_80_columns_with_tokens_and_cost():
+    card = _llm_result().to_scorecard()
+    text = render_text(card, width=80)
+    assert max(map(len, text.splitlines())) <= 80
+    table = text.split("success rate")[0]
+    assert "…" not in table  # no number cut short
+    header = next(line for line in table.splitlines() if " mean " in line).split()
+    assert {"metric", "mean", "target", "pass", "n", "err", "tokens", "cost"} <= set(header)
+    for metric in card.metrics.values():
+        row = next(line for line in table.splitlines() if line.split() and line.split()[0] == metric.name)
+        cells = metric.cells()
+        assert cells["mean"] in row and f" {cells['scored']} " in row and cells["cost"] in row
+    wide = render_text(card, width=140).split("success rate")[0]
+    assert "median" in wide and "histogram" in wide  # left out only when the terminal is narrow
