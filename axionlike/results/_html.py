@@ -169,10 +169,10 @@ def _note_row(note: ItemNote, with_why: bool) -> str:
 
 
 def _worst_section(metric: MetricCard) -> str:
-    notes = [*metric.errors, *metric.worst]
+    notes = [*metric.errors, *metric.worst_not_passed]
     if not notes:
         return ""
-    failing = metric.summary.errors or any(n.passed is False for n in metric.worst)
+    failing = metric.summary.errors or any(n.passed is False for n in notes)
     with_why = any(n.error or n.explanation for n in notes)
     more = f'<p class="muted">… and {metric.more_errors} more errors</p>' if metric.more_errors > 0 else ""
     rows = "".join(_note_row(n, with_why) for n in notes)

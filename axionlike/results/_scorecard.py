@@ -120,6 +120,12 @@ class MetricCard(BaseModel):
         """Errors not listed in ``errors``."""
         return self.summary.errors - len(self.errors)
 
+    @property
+    def worst_not_passed(self) -> list[ItemNote]:
+        """The worst items that did not pass: what the views list under "worst items", after the
+        errors (without a threshold, every worst item)."""
+        return [note for note in self.worst if note.passed is not True]
+
     def bin_counts(self) -> list[int]:
         """Scores per histogram bin, whether or not the card keeps every score."""
         return (self.histogram or _histogram(self.values, self.domain)).counts

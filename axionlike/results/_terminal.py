@@ -86,7 +86,7 @@ def _worst_table(metric: MetricCard) -> Any:
     table.add_column("item", no_wrap=True, max_width=18)
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("why", ratio=1)
-    for note in [*metric.errors[:_TERMINAL_WORST], *metric.worst[:_TERMINAL_WORST]]:
+    for note in [*metric.errors[:_TERMINAL_WORST], *metric.worst_not_passed[:_TERMINAL_WORST]]:
         mark = {True: " ✓", False: " ✗", None: ""}[note.passed]
         verdict = "error" if note.status == "error" else fmt(note.score) + mark
         why = note.error or note.explanation or note.describe()

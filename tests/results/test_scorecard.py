@@ -180,3 +180,16 @@ def test_terminal_scorecard_fits_80_columns_with_tokens_and_cost():
         assert cells["mean"] in row and f" {cells['scored']} " in row and cells["cost"] in row
     wide = render_text(card, width=140).split("success rate")[0]
     assert "median" in wide and "histogram" in wide  # left out only when the terminal is narrow
+
+
+def test_worst_items_are_the_ones_that_did_not_pass():
+    card = _llm_result().to_scorecard()
+    judge = card.metrics["answer_correctness_judge"]  # items 1-4 fail, item-5 passes with 0.5
+    assert [note.item_id for note in judge.worst] == ["item-1", "item-2", "item-3", "item-4", "item-5"]
+    assert [note.item_id for note in judge.worst_not_passed] == ["item-1", "item-2", "item-3", "item-4"]
+    text = render_text(card, width=120)
+    assert "worst items · answer_correctness_judge" in text and "✓" not in text
+    assert "item-5" not in text.split("worst items · answer_correctness_judge")[1]
+    page = card.to_html()
+    section = page.split("answer_correctness_judge: worst items")[1].split("</details>")[0]
+    assert section.count('class="fail">fail') == 4 and 'class="pass">pass' not in section
