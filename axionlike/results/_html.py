@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from axionlike.results._scorecard import fmt
+from axionlike.results._scorecard import fmt, fmt_cost
 
 if TYPE_CHECKING:
     from axionlike.results._compare import Comparison
@@ -218,10 +218,15 @@ def scorecard_fragment(card: Scorecard) -> str:
             ("success rate", "success rate"),
             ("pass rate (all metrics)", "pass rate, all metrics"),
             ("duration", "duration"),
-            ("cost", "cost"),
-            ("LLM calls", "LLM calls"),
+            ("cost", "cost this run"),
+            ("LLM calls", "LLM calls this run"),
         )
     )
+    if card.saved.calls:
+        tiles += (
+            f'<div class="tile"><b>{esc(fmt_cost(card.saved))}</b>'
+            f"<span>saved by cache ({card.saved.calls:,} LLM calls)</span></div>"
+        )
     worst = "".join(_worst_section(m) for m in card.metrics.values())
     failed = _failed_section(card)
     metadata = card.user_metadata()

@@ -27,9 +27,16 @@ def sparkline(card: MetricCard, width: int = 10) -> str:
 
 
 #: Short headers, so the table fits an 80-column terminal.
-_HEADERS = {"threshold": "target", "pass rate": "pass", "scored": "n", "errors": "err", "skipped": "skip"}
+_HEADERS = {
+    "threshold": "target",
+    "pass rate": "pass",
+    "scored": "n",
+    "errors": "err",
+    "skipped": "skip",
+    "saved by cache": "saved",
+}
 #: Columns left out, in this order, while the metric table is wider than the terminal.
-_DROPPABLE = ("median", "histogram", "skipped", "source")
+_DROPPABLE = ("median", "skipped", "histogram", "source")
 
 
 def _metrics_table(card: Scorecard, width: int) -> Any:
@@ -127,6 +134,12 @@ def scorecard_renderable(card: Scorecard, width: int = 120) -> Any:
         f"success rate {facts['success rate']} · pass rate {facts['pass rate (all metrics)']} · "
         f"task errors {facts['task errors']} · metric errors {counts.get('metric_errors', 0)} · {facts['duration']}"
     )
+    if "cost" in card.columns():  # an LLM was involved: what this run spent, and what the cache saved
+        usage = card.result.metadata.get("usage") or {}
+        tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+        line += f"\nthis run: {facts['LLM calls']} LLM calls · {tokens:,} tokens · {facts['cost']}"
+        if "saved by cache" in facts:
+            line += f"\nsaved by cache: {facts['saved by cache']}"
     parts: list[Any] = [_metrics_table(card, width), Text(line), *scorecard_agreement_renderables(card)]
     if card.failed_items:
         parts.append(_failed_table(card))
