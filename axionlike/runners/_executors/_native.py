@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from axionlike._exceptions import ConfigurationError
 from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import BaseMetric, MetricResult
@@ -45,11 +44,6 @@ class FunctionExecutor:
 
     def describe(self, metric: Any) -> MetricDescription:
         name = getattr(metric, "__name__", None) or type(metric).__name__
-        if name == "<lambda>":
-            raise ConfigurationError(
-                "a lambda in scoring_metrics has no name to report its scores under: "
-                "use a def, or name it: axionlike.metrics.named('my_score', lambda item: ...)"
-            )
         qualname = getattr(metric, "__qualname__", name)
         return MetricDescription(
             name=name,
