@@ -134,3 +134,9 @@ def test_version():
 def test_a_correct_result_still_loads(saved_result, capsys):
     assert main(["scorecard", str(saved_result)]) == 0
     assert EvaluationResult.load(saved_result).evaluation_name in capsys.readouterr().out
+
+
+def test_metric_parameters_that_are_not_a_mapping(tmp_path, capsys):
+    config = _config(tmp_path, "dataset: d.jsonl\nmetrics:\n  - {regex_match: '^[0-9]+$'}\n")
+    assert main(["run", config]) == 2
+    assert "metrics[0] (regex_match): expected a mapping of parameters, got '^[0-9]+$'" in _error_line(capsys)

@@ -30,13 +30,6 @@ def _unknown_key(where: str, key: str, valid: Iterable[str]) -> ConfigurationErr
     return ConfigurationError(f"{where}: unknown key '{key}'{hint}; valid keys: {', '.join(valid)}")
 
 
-def _check_keys(where: str, given: Iterable[str], valid: Iterable[str]) -> None:
-    valid = set(valid)
-    for key in given:
-        if key not in valid:
-            raise _unknown_key(where, str(key), valid)
-
-
 def _explain(where: str, exc: ValidationError, valid: Iterable[str]) -> ConfigurationError:
     """A pydantic error in one line: a misspelt key with the closest valid one, else each field and
     what was expected (no URL)."""
@@ -83,8 +76,10 @@ def _metric(spec: Any, index: int) -> Any:
         name, params = spec, {}
     elif isinstance(spec, dict) and "name" in spec:
         name, params = spec["name"], {k: v for k, v in spec.items() if k != "name"}
-    elif isinstance(spec, dict) and len(spec) == 1 and isinstance(next(iter(spec.values())) or {}, dict):
+    elif isinstance(spec, dict) and len(spec) == 1:
         ((name, params),) = spec.items()
+        if not isinstance(params or {}, dict):
+            raise ConfigurationError(f"metrics[{index}] ({name}): expected a mapping of parameters, got {params!r}")
     else:
         raise ConfigurationError(f"metrics[{index}]: expected a name or a mapping with 'name', got {spec!r}")
     try:
@@ -115,7 +110,10 @@ def read_config_file(path: str | Path) -> tuple[EvaluationConfig, Path | None]:
     data = _parse(path)
     if not isinstance(data, dict):
         raise ConfigurationError(f"{path}: expected a mapping at the top level")
-    _check_keys(str(path), data, (set(EvaluationConfig.model_fields) - _FILE_REPLACED_FIELDS) | _FILE_ONLY_KEYS)
+    valid = (set(EvaluationConfig.model_fields) - _FILE_REPLACED_FIELDS) | _FILE_ONLY_KEYS
+    unknown = [key for key in data if key not in valid]
+    if unknown:
+        raise _unknown_key(str(path), str(unknown[0]), valid)
     base = path.parent
     settings = {k: v for k, v in data.items() if k not in _FILE_ONLY_KEYS}
     if "dataset" not in data:
