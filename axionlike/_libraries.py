@@ -7,6 +7,8 @@ import os
 import sys
 import tempfile
 import threading
+import warnings
+from collections.abc import Iterator
 from types import ModuleType
 
 from axionlike._exceptions import MissingDependencyError
@@ -22,12 +24,22 @@ _DEEPEVAL_ENV = {
 }
 
 
+@contextlib.contextmanager
+def _without_widget_warning() -> Iterator[None]:
+    """Import without tqdm's "IProgress not found" warning: Ragas and DeepEval import ``tqdm.auto``,
+    which warns in Jupyter when ipywidgets is absent, and then falls back to text bars anyway."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        yield
+
+
 def load_ragas(purpose: str) -> ModuleType:
     """``ragas``, imported with its usage tracking off (unless the user set it)."""
     for key, value in _RAGAS_ENV.items():
         os.environ.setdefault(key, value)
     try:
-        import ragas
+        with _without_widget_warning():
+            import ragas
     except ImportError as exc:
         raise MissingDependencyError("ragas", "ragas", purpose) from exc
     return sys.modules[ragas.__name__]
@@ -56,9 +68,10 @@ def load_deepeval(purpose: str) -> ModuleType:
             cwd = os.getcwd()
             try:
                 os.chdir(deepeval_home())
-                import deepeval.metrics
-                import deepeval.models
-                import deepeval.test_case
+                with _without_widget_warning():
+                    import deepeval.metrics
+                    import deepeval.models
+                    import deepeval.test_case
             except ImportError as exc:
                 raise MissingDependencyError("deepeval", "deepeval", purpose) from exc
             finally:

@@ -6,11 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from axionlike._exceptions import AxionlikeError
+from axionlike._exceptions import AxionlikeError, ConfigurationError
+
+if TYPE_CHECKING:
+    from axionlike.results import EvaluationResult
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _demo_command(args: argparse.Namespace) -> int:
     from axionlike.cli._demo import run_demo
 
     result = run_demo(show_progress=not args.quiet)  # the runner prints its scorecard summary
@@ -60,12 +64,32 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scorecard(args: argparse.Namespace) -> int:
-    from rich.console import Console
+def _load_result(path: str) -> EvaluationResult:
+    """A saved result; a missing file or one that is not a saved result is a one-line error."""
+    from pydantic import ValidationError
 
     from axionlike.results import EvaluationResult
 
-    card = EvaluationResult.load(args.result).to_scorecard()
+    try:
+        return EvaluationResult.load(path)
+    except FileNotFoundError:
+        raise ConfigurationError(f"no result file at {path}") from None
+    except ValidationError as exc:  # JSON, but not what EvaluationResult.save() writes
+        missing = sorted({str(e["loc"][0]) for e in exc.errors() if e["type"] == "missing" and e["loc"]})
+        detail = f"missing {', '.join(missing)}" if missing else (exc.errors()[0]["msg"] if exc.errors() else "")
+        raise ConfigurationError(
+            f"{path} is not a result saved by axionlike ({detail}); expected the JSON file "
+            "that `axionlike run` or EvaluationResult.save() writes"
+        ) from None
+    except (OSError, ValueError) as exc:  # unreadable, not JSON, JSON Lines
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ConfigurationError(f"cannot read {path} as a result JSON file: {reason}") from None
+
+
+def _scorecard(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    card = _load_result(args.result).to_scorecard()
     Console().print(card)
     if args.html:
         print(f"scorecard written to {card.save(args.html)}")
@@ -75,9 +99,7 @@ def _scorecard(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from axionlike.results import EvaluationResult
-
-    baseline, current = EvaluationResult.load(args.baseline), EvaluationResult.load(args.current)
+    baseline, current = _load_result(args.baseline), _load_result(args.current)
     comparison = current.compare(baseline, confidence=args.confidence, seed=args.seed)
     Console().print(comparison)
     if args.html:
@@ -88,16 +110,15 @@ def _compare(args: argparse.Namespace) -> int:
 def _agreement(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from axionlike.results import EvaluationResult, judge_agreement
+    from axionlike.results import judge_agreement
 
-    try:
-        result = EvaluationResult.load(args.result)
-    except (OSError, ValueError) as exc:  # missing file, not JSON, not a result
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        print(f"error: cannot read {args.result}: {reason}", file=sys.stderr)
-        return 2
     report = judge_agreement(
-        result, args.metric, label=args.label, kind=args.kind, confidence=args.confidence, seed=args.seed
+        _load_result(args.result),
+        args.metric,
+        label=args.label,
+        kind=args.kind,
+        confidence=args.confidence,
+        seed=args.seed,
     )
     Console().print(report)
     return 0
@@ -111,13 +132,16 @@ def _confidence(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from axionlike import __version__
+
     parser = argparse.ArgumentParser(prog="axionlike", description="Evaluation experiments for LLM applications.")
+    parser.add_argument("--version", action="version", version=f"axionlike {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="run the built-in offline demo evaluation")
     demo.add_argument("--output", help="also save the result to this JSON file")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo_command)
 
     run = commands.add_parser("run", help="run the evaluation a YAML or JSON file describes")
     run.add_argument("config", help="path to the config file")
@@ -144,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("baseline", help="the baseline result JSON file (A)")
     compare.add_argument("current", help="the result JSON file to compare with it (B)")
     compare.add_argument("--html", help="also write the comparison as a standalone HTML page")
-    compare.add_argument("--confidence", type=float, default=0.95, help="bootstrap interval level (default 0.95)")
+    compare.add_argument("--confidence", type=_confidence, default=0.95, help="bootstrap interval level (default 0.95)")
     compare.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     compare.set_defaults(handler=_compare)
 
@@ -163,11 +187,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     agreement.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     agreement.set_defaults(handler=_agreement)
+    for subparser in commands.choices.values():
+        subparser.set_defaults(subparser=subparser)  # so an unknown flag is reported with its usage
     return parser
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments; one a subcommand does not know is reported with that subcommand's usage."""
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:
+        args.subparser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     try:
         status: int = args.handler(args)
     except AxionlikeError as exc:

@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from axionlike._exceptions import ConfigurationError
 from axionlike.cache import CacheConfig
-from axionlike.metrics import metric_from_name
+from axionlike.metrics import metric_from_name, registered_metrics
 from axionlike.runners import ErrorConfig, EvaluationConfig
 
 _FILE_ONLY_KEYS = {"dataset", "metrics", "output", "cache", "errors"}
+_FILE_REPLACED_FIELDS = {"evaluation_inputs", "scoring_metrics", "cache_config", "error_config"}
+"""EvaluationConfig fields a config file sets through its own keys (``dataset``, ``metrics``, ...)."""
+
+
+def _unknown_key(where: str, key: str, valid: Iterable[str]) -> ConfigurationError:
+    """``where: unknown key 'patern' (did you mean 'pattern'?); valid keys: ...``."""
+    valid = sorted(valid)
+    close = difflib.get_close_matches(key, valid, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ConfigurationError(f"{where}: unknown key '{key}'{hint}; valid keys: {', '.join(valid)}")
+
+
+def _explain(where: str, exc: ValidationError, valid: Iterable[str]) -> ConfigurationError:
+    """A pydantic error in one line: a misspelt key with the closest valid one, else each field and
+    what was expected (no URL)."""
+    errors = exc.errors()
+    extra = [e for e in errors if e["type"] == "extra_forbidden" and e["loc"]]
+    if extra:
+        return _unknown_key(where, str(extra[0]["loc"][0]), valid)
+    problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in errors)
+    return ConfigurationError(f"{where}: {problems}")
+
+
+def _build(model: type[BaseModel], where: str, params: dict[str, Any]) -> Any:
+    """``model(**params)``, its errors said in one line."""
+    try:
+        return model(**params)
+    except ValidationError as exc:
+        raise _explain(where, exc, model.model_fields) from None
 
 
 def import_object(reference: str, near: Path | None = None) -> Any:
@@ -40,14 +73,20 @@ def import_object(reference: str, near: Path | None = None) -> Any:
 def _metric(spec: Any, index: int) -> Any:
     """A metric from ``'name'``, ``{'name': ..., **params}`` or ``{name: {params}}``."""
     if isinstance(spec, str):
-        return metric_from_name(spec)
-    if isinstance(spec, dict) and "name" in spec:
-        params = {k: v for k, v in spec.items() if k != "name"}
-        return metric_from_name(spec["name"], **params)
-    if isinstance(spec, dict) and len(spec) == 1:
+        name, params = spec, {}
+    elif isinstance(spec, dict) and "name" in spec:
+        name, params = spec["name"], {k: v for k, v in spec.items() if k != "name"}
+    elif isinstance(spec, dict) and len(spec) == 1:
         ((name, params),) = spec.items()
+        if not isinstance(params or {}, dict):
+            raise ConfigurationError(f"metrics[{index}] ({name}): expected a mapping of parameters, got {params!r}")
+    else:
+        raise ConfigurationError(f"metrics[{index}]: expected a name or a mapping with 'name', got {spec!r}")
+    try:
         return metric_from_name(name, **(params or {}))
-    raise ConfigurationError(f"metrics[{index}]: expected a name or a mapping with 'name', got {spec!r}")
+    except ValidationError as exc:  # the class exists (an unknown name raises UnknownMetricError)
+        fields = next((cls.model_fields for cls in registered_metrics().values() if cls.__name__ == exc.title), {})
+        raise _explain(f"metrics[{index}] ({name})", exc, fields) from None
 
 
 def _api_task(spec: dict[str, Any], base: Path) -> Any:
@@ -68,15 +107,13 @@ def read_config_file(path: str | Path) -> tuple[EvaluationConfig, Path | None]:
     path = Path(path)
     if not path.exists():
         raise ConfigurationError(f"config file not found: {path}")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
-        data = json.loads(text)
-    else:
-        import yaml
-
-        data = yaml.safe_load(text)
+    data = _parse(path)
     if not isinstance(data, dict):
         raise ConfigurationError(f"{path}: expected a mapping at the top level")
+    valid = (set(EvaluationConfig.model_fields) - _FILE_REPLACED_FIELDS) | _FILE_ONLY_KEYS
+    unknown = [key for key in data if key not in valid]
+    if unknown:
+        raise _unknown_key(str(path), str(unknown[0]), valid)
     base = path.parent
     settings = {k: v for k, v in data.items() if k not in _FILE_ONLY_KEYS}
     if "dataset" not in data:
@@ -92,11 +129,27 @@ def read_config_file(path: str | Path) -> tuple[EvaluationConfig, Path | None]:
         cache = dict(data["cache"])
         if "cache_dir" in cache:
             cache["cache_dir"] = base / cache["cache_dir"]
-        settings["cache_config"] = CacheConfig(**cache)
+        settings["cache_config"] = _build(CacheConfig, f"{path}: cache", cache)
     if data.get("errors"):
-        settings["error_config"] = ErrorConfig(**data["errors"])
+        settings["error_config"] = _build(ErrorConfig, f"{path}: errors", dict(data["errors"]))
     output = base / data["output"] if data.get("output") else None
+    return _build(EvaluationConfig, str(path), settings), output
+
+
+def _parse(path: Path) -> Any:
+    """The file's YAML or JSON content; a syntax error is one line with its position."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"{path}: not valid JSON: {exc}") from None
+    import yaml
+
     try:
-        return EvaluationConfig(**settings), output
-    except ValueError as exc:
-        raise ConfigurationError(f"{path}: {exc}") from None
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigurationError(f"{path}: not valid YAML: {at}{problem}") from None

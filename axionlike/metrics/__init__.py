@@ -2,6 +2,7 @@
 
 from axionlike.metrics._answer import AnswerCompleteness, AnswerCorrectness, AnswerRelevancy
 from axionlike.metrics._base import BaseMetric, MetricResult, metric_from_name, registered_metrics
+from axionlike.metrics._function import named
 from axionlike.metrics._heuristic import (
     Contains,
     ExactMatch,
@@ -33,5 +34,6 @@ __all__ = [
     "MetricResult",
     "RegexMatch",
     "metric_from_name",
+    "named",
     "registered_metrics",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal
+import reprlib
+from typing import ClassVar, Literal
 
 from pydantic import field_validator
 
@@ -17,17 +18,34 @@ def _normalise(text: str, case_sensitive: bool, strip: bool) -> str:
     return text if case_sensitive else text.casefold()
 
 
+_QUOTE = reprlib.Repr()
+_QUOTE.maxstring = 60
+"""Texts quoted in explanations: a repr cut to 60 characters, so a long output cannot swamp one."""
+
+
+def _first_difference(a: str, b: str) -> int:
+    """Index of the first character where ``a`` and ``b`` differ (the shorter length if one is a prefix)."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
 class ExactMatch(BaseMetric):
     """1.0 when ``actual_output`` equals ``expected_output``, else 0.0."""
 
     required_fields = ("actual_output", "expected_output")
+    version: ClassVar[str] = "2"  # scores explain themselves
     case_sensitive: bool = True
     strip: bool = True
 
-    async def execute(self, item: DatasetItem) -> float:
+    async def execute(self, item: DatasetItem) -> MetricResult:
         a = _normalise(item.text("actual_output"), self.case_sensitive, self.strip)
         b = _normalise(item.text("expected_output"), self.case_sensitive, self.strip)
-        return float(a == b)
+        if a == b:
+            return MetricResult(score=1.0, explanation="output equals the expected output")
+        at = _first_difference(a, b)
+        return MetricResult(
+            score=0.0,
+            explanation=f"output {_QUOTE.repr(a)} differs from expected {_QUOTE.repr(b)} at character {at}",
+        )
 
 
 class Contains(BaseMetric):
@@ -52,6 +70,7 @@ class RegexMatch(BaseMetric):
     """1.0 when ``actual_output`` matches ``pattern`` (anywhere, or whole with ``full_match``)."""
 
     required_fields = ("actual_output",)
+    version: ClassVar[str] = "2"  # scores explain themselves
     pattern: str
     full_match: bool = False
     ignore_case: bool = False
@@ -65,10 +84,13 @@ class RegexMatch(BaseMetric):
             raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
         return value
 
-    async def execute(self, item: DatasetItem) -> float:
+    async def execute(self, item: DatasetItem) -> MetricResult:
         regex = re.compile(self.pattern, re.IGNORECASE if self.ignore_case else 0)
-        match = regex.fullmatch if self.full_match else regex.search
-        return float(match(item.text("actual_output")) is not None)
+        match = (regex.fullmatch if self.full_match else regex.search)(item.text("actual_output"))
+        if match is None:
+            how = "does not match" if self.full_match else "has no match for"
+            return MetricResult(score=0.0, explanation=f"output {how} {self.pattern!r}")
+        return MetricResult(score=1.0, explanation=f"matched {_QUOTE.repr(match.group(0))}")
 
 
 class LevenshteinSimilarity(BaseMetric):

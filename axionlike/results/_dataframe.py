@@ -23,9 +23,7 @@ _SCORE_COLUMNS = (
 
 
 def _item_columns(result: TestResult) -> dict[str, Any]:
-    row: dict[str, Any] = {"index": result.index}
-    if result.item is not None:
-        row.update(result.item.model_dump())
+    row: dict[str, Any] = result.item.model_dump() if result.item is not None else {"id": result.id}
     row["task_error"] = str(result.error) if result.error else None
     return row
 

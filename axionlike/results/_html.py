@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from axionlike.results._scorecard import fmt
+from axionlike.results._scorecard import fmt, fmt_cost
 
 if TYPE_CHECKING:
     from axionlike.results._compare import Comparison
@@ -169,10 +169,10 @@ def _note_row(note: ItemNote, with_why: bool) -> str:
 
 
 def _worst_section(metric: MetricCard) -> str:
-    notes = [*metric.errors, *metric.worst]
+    notes = [*metric.errors, *metric.worst_not_passed]
     if not notes:
         return ""
-    failing = metric.summary.errors or any(n.passed is False for n in metric.worst)
+    failing = metric.summary.errors or any(n.passed is False for n in notes)
     with_why = any(n.error or n.explanation for n in notes)
     more = f'<p class="muted">… and {metric.more_errors} more errors</p>' if metric.more_errors > 0 else ""
     rows = "".join(_note_row(n, with_why) for n in notes)
@@ -218,10 +218,15 @@ def scorecard_fragment(card: Scorecard) -> str:
             ("success rate", "success rate"),
             ("pass rate (all metrics)", "pass rate, all metrics"),
             ("duration", "duration"),
-            ("cost", "cost"),
-            ("LLM calls", "LLM calls"),
+            ("cost", "cost this run"),
+            ("LLM calls", "LLM calls this run"),
         )
     )
+    if card.saved.calls:
+        tiles += (
+            f'<div class="tile"><b>{esc(fmt_cost(card.saved))}</b>'
+            f"<span>saved by cache ({card.saved.calls:,} LLM calls)</span></div>"
+        )
     worst = "".join(_worst_section(m) for m in card.metrics.values())
     failed = _failed_section(card)
     metadata = card.user_metadata()

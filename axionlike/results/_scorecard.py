@@ -55,12 +55,23 @@ def fmt_threshold(threshold: float | None, higher_is_better: bool) -> str:
     return "-" if threshold is None else f"{'≥' if higher_is_better else '≤'} {threshold:g}"
 
 
-def fmt_tokens(usage: Usage) -> str:
-    return "-" if not usage.calls else f"{usage.prompt_tokens + usage.completion_tokens:,}"
+def fmt_tokens(usage: Usage, *, llm: bool | None = None) -> str:
+    """Prompt plus completion tokens; ``-`` when no LLM was involved (by default: when ``usage`` has no call)."""
+    involved = usage.calls > 0 if llm is None else llm
+    return "-" if not involved else f"{usage.prompt_tokens + usage.completion_tokens:,}"
 
 
-def fmt_cost(usage: Usage) -> str:
-    return "-" if not usage.calls else f"${usage.cost:.4f}"
+def fmt_cost(usage: Usage, *, llm: bool | None = None) -> str:
+    """Cost in dollars; ``-`` when no LLM was involved (by default: when ``usage`` has no call)."""
+    involved = usage.calls > 0 if llm is None else llm
+    return "-" if not involved else f"${usage.cost:.4f}"
+
+
+def fmt_saved(usage: Usage) -> str:
+    """What cached scores would have cost: calls, tokens and dollars; ``-`` when nothing came from the cache."""
+    if not usage.calls:
+        return "-"
+    return f"{usage.calls:,} LLM calls · {fmt_tokens(usage)} tokens · {fmt_cost(usage)}"
 
 
 class Histogram(BaseModel):
@@ -110,6 +121,10 @@ class MetricCard(BaseModel):
     """The lowest-ranked scored items (highest for lower-is-better metrics), worst first."""
     errors: list[ItemNote] = Field(default_factory=list)
     """The first items on which the metric errored."""
+    spent: Usage = Field(default_factory=Usage)
+    """Tokens and cost of the LLM calls this run made for the metric."""
+    saved: Usage = Field(default_factory=Usage)
+    """Tokens and cost its scores taken from the cache had cost when computed: what the cache saved."""
 
     @property
     def name(self) -> str:
@@ -120,6 +135,12 @@ class MetricCard(BaseModel):
         """Errors not listed in ``errors``."""
         return self.summary.errors - len(self.errors)
 
+    @property
+    def worst_not_passed(self) -> list[ItemNote]:
+        """The worst items that did not pass: what the views list under "worst items", after the
+        errors (without a threshold, every worst item)."""
+        return [note for note in self.worst if note.passed is not True]
+
     def bin_counts(self) -> list[int]:
         """Scores per histogram bin, whether or not the card keeps every score."""
         return (self.histogram or _histogram(self.values, self.domain)).counts
@@ -127,6 +148,7 @@ class MetricCard(BaseModel):
     def cells(self) -> dict[str, str]:
         """The row's formatted values, by column, as both views print them."""
         s = self.summary
+        llm = bool(self.spent.calls or self.saved.calls)
         return {
             "metric": s.name,
             "source": s.source,
@@ -139,8 +161,9 @@ class MetricCard(BaseModel):
             "scored": str(s.count),
             "errors": str(s.errors),
             "skipped": str(s.skipped),
-            "tokens": fmt_tokens(s.usage),
-            "cost": fmt_cost(s.usage),
+            "tokens": fmt_tokens(self.spent, llm=llm),
+            "cost": fmt_cost(self.spent, llm=llm),
+            "saved by cache": fmt_cost(self.saved),
         }
 
 
@@ -203,6 +226,8 @@ def _card(summary: MetricSummary, pairs: list[tuple[TestResult, MetricScore]], w
     sign = 1.0 if summary.higher_is_better else -1.0
     ranked = heapq.nsmallest(worst, scored, key=lambda tsv: (sign * tsv[2], tsv[0].index))
     errors = [_note(t, s) for t, s in pairs if s.status == "error"][:worst]
+    saved = sum((s.usage for _, s in pairs if s.cached and s.usage is not None), Usage())
+    spent = sum((s.usage for _, s in pairs if not s.cached and s.usage is not None), Usage())
     return MetricCard(
         summary=summary,
         domain=domain,
@@ -210,6 +235,8 @@ def _card(summary: MetricSummary, pairs: list[tuple[TestResult, MetricScore]], w
         values=values if len(values) <= STRIP_LIMIT else [],
         worst=[_note(t, s) for t, s, _ in ranked],
         errors=errors,
+        spent=spent,
+        saved=saved,
     )
 
 
@@ -265,8 +292,10 @@ class Scorecard:
                 "tokens (prompt / completion / cached)",
                 f"{usage.prompt_tokens:,} / {usage.completion_tokens:,} / {usage.cached_tokens:,}",
             ),
-            ("cost", fmt_cost(usage)),
+            ("cost", fmt_cost(usage, llm=bool(usage.calls or self.saved.calls))),
         ]
+        if self.saved.calls:
+            facts.append(("saved by cache", fmt_saved(self.saved)))
         if counts.get("duplicate_ids"):
             facts.append(("duplicate ids", clip(", ".join(counts["duplicate_ids"]), 120) or ""))
         cache = meta.get("cache") or {}
@@ -284,6 +313,11 @@ class Scorecard:
         return dict(facts)
 
     @functools.cached_property
+    def saved(self) -> Usage:
+        """What the scores taken from the cache had cost when computed (LLM calls, tokens, dollars)."""
+        return sum((card.saved for card in self.metrics.values()), Usage())
+
+    @functools.cached_property
     def agreement(self) -> dict[str, JudgeAgreement | str]:
         """Per metric, its agreement with the items' ``human_label`` (or why there is none); empty without labels."""
         from axionlike.results._agreement import labelled_agreements
@@ -291,8 +325,9 @@ class Scorecard:
         return labelled_agreements(self.result)
 
     def columns(self) -> list[str]:
-        """Columns of the metric table, in order: ``source`` only when sources differ,
-        ``tokens`` and ``cost`` only when a metric called an LLM; ``distribution`` is the plot."""
+        """Columns of the metric table, in order: ``source`` only when sources differ, ``tokens``
+        and ``cost`` (spent by this run) only when a metric's scores came from an LLM, ``saved by
+        cache`` only when some of them came from the cache; ``distribution`` is the plot."""
         metrics = list(self.metrics.values())
         columns = ["metric", "source", "distribution", "mean", "median", "threshold", "pass rate"]
         if any(m.summary.trial_std is not None or m.summary.flip_rate is not None for m in metrics):
@@ -300,8 +335,10 @@ class Scorecard:
         columns += ["scored", "errors", "skipped"]
         if len({m.summary.source for m in metrics}) < 2:
             columns.remove("source")
-        if any(m.summary.usage.calls for m in metrics):
+        if any(m.spent.calls or m.saved.calls for m in metrics):
             columns += ["tokens", "cost"]
+        if any(m.saved.calls for m in metrics):
+            columns.append("saved by cache")
         return columns
 
     def user_metadata(self) -> list[tuple[str, str]]:
@@ -329,10 +366,10 @@ class Scorecard:
 
         return scorecard_fragment(self)
 
-    def __rich__(self) -> Any:
+    def __rich_console__(self, console: Any, options: Any) -> Any:
         from axionlike.results._terminal import scorecard_renderable
 
-        return scorecard_renderable(self)
+        yield scorecard_renderable(self, options.max_width)
 
     def __str__(self) -> str:
         from axionlike.results._terminal import render_text

@@ -27,15 +27,41 @@ def sparkline(card: MetricCard, width: int = 10) -> str:
 
 
 #: Short headers, so the table fits an 80-column terminal.
-_HEADERS = {"threshold": "target", "pass rate": "pass", "scored": "n", "errors": "err", "skipped": "skip"}
+_HEADERS = {
+    "threshold": "target",
+    "pass rate": "pass",
+    "scored": "n",
+    "errors": "err",
+    "skipped": "skip",
+    "saved by cache": "saved",
+}
+#: Columns left out, in this order, while the metric table is wider than the terminal.
+_DROPPABLE = ("median", "skipped", "histogram", "source")
 
 
-def _metrics_table(card: Scorecard) -> Any:
+def _metrics_table(card: Scorecard, width: int) -> Any:
+    """The metric table at most ``width`` columns wide: numbers are never cut; the least needed
+    columns are left out first, then long metric names wrap."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    columns = ["histogram" if c == "distribution" else c for c in card.columns()]
+    console = Console(width=10_000)  # measures the table's natural width, not one clamped to the terminal
+    table = _table_of(card, columns)
+    for column in _DROPPABLE:
+        if Measurement.get(console, console.options, table).maximum <= width:
+            break
+        if column in columns:
+            columns.remove(column)
+            table = _table_of(card, columns)
+    return table
+
+
+def _table_of(card: Scorecard, columns: list[str]) -> Any:
     from rich import box
     from rich.table import Table
 
     result = card.result
-    columns = ["histogram" if c == "distribution" else c for c in card.columns()]
     table = Table(
         title=f"{result.evaluation_name}  ·  {len(result.results)} items  ·  run {result.run_id[:12]}",
         box=box.SIMPLE_HEAD,
@@ -44,7 +70,12 @@ def _metrics_table(card: Scorecard) -> Any:
     )
     for column in columns:
         text = column in ("metric", "source", "histogram")
-        table.add_column(_HEADERS.get(column, column), justify="left" if text else "right", no_wrap=True)
+        table.add_column(
+            _HEADERS.get(column, column),
+            justify="left" if text else "right",
+            no_wrap=column != "metric",  # only a metric name may wrap; numbers stay whole
+            overflow="fold",
+        )
     for metric in card.metrics.values():
         cells = {**metric.cells(), "histogram": sparkline(metric)}
         table.add_row(*(cells[c] for c in columns))
@@ -62,7 +93,7 @@ def _worst_table(metric: MetricCard) -> Any:
     table.add_column("item", no_wrap=True, max_width=18)
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("why", ratio=1)
-    for note in [*metric.errors[:_TERMINAL_WORST], *metric.worst[:_TERMINAL_WORST]]:
+    for note in [*metric.errors[:_TERMINAL_WORST], *metric.worst_not_passed[:_TERMINAL_WORST]]:
         mark = {True: " ✓", False: " ✗", None: ""}[note.passed]
         verdict = "error" if note.status == "error" else fmt(note.score) + mark
         why = note.error or note.explanation or note.describe()
@@ -90,8 +121,9 @@ def _failed_table(card: Scorecard) -> Any:
     return table
 
 
-def scorecard_renderable(card: Scorecard) -> Any:
-    """The scorecard as rich renderables: metric table, run line, worst items of failing metrics."""
+def scorecard_renderable(card: Scorecard, width: int = 120) -> Any:
+    """The scorecard as rich renderables, ``width`` columns wide at most: metric table, run line,
+    worst items of failing metrics."""
     from rich.console import Group
     from rich.text import Text
 
@@ -102,7 +134,13 @@ def scorecard_renderable(card: Scorecard) -> Any:
         f"success rate {facts['success rate']} · pass rate {facts['pass rate (all metrics)']} · "
         f"task errors {facts['task errors']} · metric errors {counts.get('metric_errors', 0)} · {facts['duration']}"
     )
-    parts: list[Any] = [_metrics_table(card), Text(line), *scorecard_agreement_renderables(card)]
+    if "cost" in card.columns():  # an LLM was involved: what this run spent, and what the cache saved
+        usage = card.result.metadata.get("usage") or {}
+        tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+        line += f"\nthis run: {facts['LLM calls']} LLM calls · {tokens:,} tokens · {facts['cost']}"
+        if "saved by cache" in facts:
+            line += f"\nsaved by cache: {facts['saved by cache']}"
+    parts: list[Any] = [_metrics_table(card, width), Text(line), *scorecard_agreement_renderables(card)]
     if card.failed_items:
         parts.append(_failed_table(card))
     for metric in card.metrics.values():

@@ -63,6 +63,11 @@ def bind_metrics(metrics: list[Any], thresholds: dict[str, float] | None) -> lis
             raise ConfigurationError(
                 f"scoring_metrics holds the class {metric.__name__}; pass an instance: {metric.__name__}()"
             )
+        if getattr(metric, "__name__", None) == "<lambda>":
+            raise ConfigurationError(
+                "a lambda in scoring_metrics has no name to report its scores under: "
+                "use a def, or name it: axionlike.metrics.named('my_score', lambda item: ...)"
+            )
         executor = executor_for(metric)
         description = executor.describe(metric)
         _preflight(executor, metric)

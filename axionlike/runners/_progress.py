@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
+
+
+def _bar_class() -> Any:
+    """tqdm's notebook widget when ipywidgets is installed, else its text bar.
+
+    ``tqdm.auto`` picks the widget in Jupyter and, without ipywidgets, warns "IProgress not
+    found" before falling back to text; the text bar renders in Jupyter as in a terminal.
+    """
+    if importlib.util.find_spec("ipywidgets") is not None:
+        import tqdm.auto
+
+        return tqdm.auto.tqdm
+    import tqdm
+
+    return tqdm.tqdm
 
 
 class Progress:
@@ -11,9 +27,7 @@ class Progress:
     def __init__(self, total: int | None, description: str, *, enabled: bool) -> None:
         self._bar: Any = None
         if enabled:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=total, desc=description, unit="item", mininterval=0.2)
+            self._bar = _bar_class()(total=total, desc=description, unit="item", mininterval=0.2)
 
     def update(self, n: int) -> None:
         if self._bar is not None and n:

@@ -142,10 +142,10 @@ def test_routing_native_metrics_imports_neither_library(tmp_path):
     loaded = _run(
         """
         import sys
-        from axionlike.metrics import ExactMatch
+        from axionlike.metrics import ExactMatch, named
         from axionlike.runners._binding import bind_metrics
         from axionlike.integrations import models
-        bind_metrics([ExactMatch(), lambda item: 1.0], None)
+        bind_metrics([ExactMatch(), named('one', lambda item: 1.0)], None)
         print(",".join(m for m in ("ragas", "deepeval", "litellm") if m in sys.modules))
         """,
         tmp_path,

@@ -555,3 +555,47 @@ async def eval_second(x, per_test):
     )
     evals("--experiment", "c3", "--concurrent-evaluations").assert_outcomes(passed=2)
     assert stored("c3", "test_scoped.eval_second").summary["eval_second"].errors == 0
+
+
+NEIGHBOUR_PLUGINS = {"deepeval": "deepeval", "opik": "opik", "langsmith": "langsmith"}
+"""Distributions whose pytest plugins docs/pytest-plugin.md says how to switch off, by their top-level module."""
+
+
+def test_the_docs_name_the_neighbour_plugins_by_their_entry_points():
+    from importlib.metadata import distribution
+
+    page = (Path(__file__).parents[2] / "docs" / "pytest-plugin.md").read_text(encoding="utf-8")
+    command = "pytest evals/ -p no:plugins -p no:opik -p no:langsmith_plugin"
+    assert command in page and 'addopts = "-p no:plugins -p no:opik -p no:langsmith_plugin"' in page
+    for dist in NEIGHBOUR_PLUGINS:
+        try:
+            points = [ep for ep in distribution(dist).entry_points if ep.group == "pytest11"]
+        except ModuleNotFoundError:
+            continue  # the extra is not installed
+        assert points and all(f"-p no:{ep.name}" in command for ep in points), (dist, points)
+
+
+def test_with_the_neighbour_plugins_off_the_run_is_clean(tmp_path):
+    """The documented switches keep DeepEval, Opik and LangSmith out of a pytest run: none imported,
+    no .deepeval/ folder, no warnings; axionlike's summary is the only addition to pytest's output."""
+    (tmp_path / "eval_sum.py").write_text(
+        "import sys\nfrom axionlike import foreach\n\n\n"
+        "@foreach('x', [1, 2])\ndef eval_positive(x):\n    return x > 0\n\n\n"
+        "def test_nothing_else_loaded():\n"
+        "    assert not [m for m in ('deepeval', 'opik', 'langsmith') if m in sys.modules]\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "-p no:plugins -p no:opik -p no:langsmith_plugin"\n'
+        'asyncio_default_fixture_loop_scope = "function"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "eval_sum.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning" not in (done.stdout + done.stderr).lower()
+    assert not (tmp_path / ".deepeval").exists()
+    summary = done.stdout.split("axionlike evaluations")[1]
+    assert "eval_sum.py::eval_positive" in summary and "2 passed in" in summary

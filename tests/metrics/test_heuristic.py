@@ -84,3 +84,31 @@ def test_names_identity_and_registry():
     assert isinstance(metric_from_name("faithfulness"), Faithfulness)
     with pytest.raises(ValidationError):
         ExactMatch(no_such_param=1)
+
+
+def test_exact_and_regex_match_explain_their_scores():
+    import asyncio
+
+    from axionlike.metrics import RegexMatch
+
+    miss = asyncio.run(ExactMatch().execute(DatasetItem(actual_output="Paris!", expected_output="Paris")))
+    assert miss.score == 0.0 and miss.explanation == "output 'Paris!' differs from expected 'Paris' at character 5"
+    hit = asyncio.run(ExactMatch().execute(DatasetItem(actual_output=" Paris ", expected_output="Paris")))
+    assert hit.score == 1.0 and hit.explanation == "output equals the expected output"
+    long = asyncio.run(ExactMatch().execute(DatasetItem(actual_output="x" * 500, expected_output="y")))
+    assert len(long.explanation) < 120
+    found = asyncio.run(RegexMatch(pattern=r"\d+").execute(DatasetItem(actual_output="it is 42")))
+    assert found.score == 1.0 and found.explanation == "matched '42'"
+    whole = asyncio.run(RegexMatch(pattern=r"\d+", full_match=True).execute(DatasetItem(actual_output="it is 42")))
+    assert whole.score == 0.0 and whole.explanation == "output does not match '\\\\d+'"
+
+
+def test_the_dataframe_has_exact_matchs_explanation():
+    from axionlike.runners import evaluation_runner
+
+    items = [
+        {"query": "q", "actual_output": "4", "expected_output": "4"},
+        {"actual_output": "5", "expected_output": "4"},
+    ]
+    frame = evaluation_runner(items, [ExactMatch()], "explained", show_progress=False).to_dataframe()
+    assert frame.explanation.notna().all()

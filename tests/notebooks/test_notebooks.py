@@ -131,7 +131,10 @@ def test_notebook_runs_top_to_bottom(path, kernel_dir, tmp_path, monkeypatch):
     interpreter, package = code[-1].outputs[0]["text"].split()
     assert Path(interpreter) == Path(sys.executable) and Path(package) == ROOT / "axionlike" / "__init__.py"
 
+    assert not (tmp_path / ".deepeval").exists()  # axionlike's adapters are imported before DeepEval
+
     text = outputs_text(book)
+    assert "IProgress not found" not in text and "TqdmWarning" not in text  # progress works without ipywidgets
     source = "\n".join(c.source for c in code)
     if "to_scorecard(" in source:
         assert 'class="axl axl-scorecard"' in text
@@ -143,3 +146,29 @@ def test_notebook_runs_top_to_bottom(path, kernel_dir, tmp_path, monkeypatch):
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text)
+
+
+def test_a_progress_bar_in_jupyter_without_ipywidgets_gives_no_warning(kernel_dir, tmp_path, monkeypatch):
+    """tqdm.auto warns "IProgress not found" in Jupyter without ipywidgets; the run's bar (and the
+    Ragas and DeepEval imports axionlike makes) do not."""
+    import importlib.util
+
+    if importlib.util.find_spec("ipywidgets") is not None:
+        pytest.skip("ipywidgets is installed: the bar is tqdm's widget")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
+    book = nbformat.v4.new_notebook()
+    book.cells = [
+        nbformat.v4.new_code_cell(
+            "from axionlike.integrations.models import LiteLLMDeepEval, LiteLLMRagas\n"
+            "from axionlike.metrics import ExactMatch\n"
+            "from axionlike.runners import evaluation_runner\n"
+            "items = [{'query': 'q', 'actual_output': 'a', 'expected_output': 'a'}] * 3\n"
+            "evaluation_runner(items, [ExactMatch()], 'with-a-bar', show_progress=True).summary['exact_match'].mean"
+        )
+    ]
+    NotebookClient(book, kernel_name=KERNEL, timeout=300, startup_timeout=120).execute()
+    outputs = book.cells[0].outputs
+    stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+    assert "with-a-bar: 100%" in stderr and "3/3" in stderr
+    assert "IProgress" not in outputs_text(book) and "Warning" not in stderr
+    assert "1.0" in outputs_text(book)

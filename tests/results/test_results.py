@@ -31,13 +31,14 @@ def test_long_dataframe_one_row_per_item_and_metric():
         "explanation",
         "error",
     } <= set(frame.columns)
+    assert "index" not in frame.columns and list(frame.columns[:2]) == ["id", "query"]
     row = frame[(frame.id == "2") & (frame.metric_name == "latency")].iloc[0]
     assert row.status == "error" and "requires latency" in row.error
 
 
 def test_wide_dataframe_one_row_per_item():
     frame = make_result().to_dataframe("wide")
-    assert list(frame.id) == ["1", "2"]
+    assert list(frame.id) == ["1", "2"] and "index" not in frame.columns
     assert list(frame.exact_match) == [1.0, 0.0]
     assert list(frame.exact_match_passed) == [True, False]
 

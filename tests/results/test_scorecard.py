@@ -155,3 +155,89 @@ def test_failed_items_and_metrics_without_scores():
     text = render_text(card)
     assert "failed items: no metric ran (and 4 more)" in text and "bad0" in text
     assert card.facts["success rate"] == "0%" and card.facts["task errors"] == "7"
+
+
+def _llm_result() -> EvaluationResult:
+    items = [
+        DatasetItem(id=f"item-{n}", query="q", actual_output="x" * n, expected_output="xxxx", latency=n / 4)
+        for n in range(1, 13)
+    ]
+    metrics = [ExactMatch(), Latency(threshold=1.5), Judged(name="answer_correctness_judge", threshold=0.5)]
+    return evaluation_runner(items, metrics, "a-rather-long-evaluation-name", show_progress=False)
+
+
+def test_terminal_scorecard_fits_80_columns_with_tokens_and_cost():
+    card = _llm_result().to_scorecard()
+    text = render_text(card, width=80)
+    assert max(map(len, text.splitlines())) <= 80
+    table = text.split("success rate")[0]
+    assert "…" not in table  # no number cut short
+    header = next(line for line in table.splitlines() if " mean " in line).split()
+    assert {"metric", "mean", "target", "pass", "n", "err", "tokens", "cost"} <= set(header)
+    for metric in card.metrics.values():
+        row = next(line for line in table.splitlines() if line.split() and line.split()[0] == metric.name)
+        cells = metric.cells()
+        assert cells["mean"] in row and f" {cells['scored']} " in row and cells["cost"] in row
+    wide = render_text(card, width=140).split("success rate")[0]
+    assert "median" in wide and "histogram" in wide  # left out only when the terminal is narrow
+
+
+def test_worst_items_are_the_ones_that_did_not_pass():
+    card = _llm_result().to_scorecard()
+    judge = card.metrics["answer_correctness_judge"]  # items 1-4 fail, item-5 passes with 0.5
+    assert [note.item_id for note in judge.worst] == ["item-1", "item-2", "item-3", "item-4", "item-5"]
+    assert [note.item_id for note in judge.worst_not_passed] == ["item-1", "item-2", "item-3", "item-4"]
+    text = render_text(card, width=120)
+    assert "worst items · answer_correctness_judge" in text and "✓" not in text
+    assert "item-5" not in text.split("worst items · answer_correctness_judge")[1]
+    page = card.to_html()
+    section = page.split("answer_correctness_judge: worst items")[1].split("</details>")[0]
+    assert section.count('class="fail">fail') == 4 and 'class="pass">pass' not in section
+
+
+def test_a_cached_rerun_shows_spent_and_saved_consistently(fake_llm, tmp_path, capsys):
+    """Per metric and for the run, in the terminal, HTML and the CLI: what this run spent, and what
+    the cache saved (a fully cached re-run spent nothing and saved what the first run spent)."""
+    from axionlike.cli import main
+    from axionlike.metrics import LLMJudge
+    from axionlike.runners import CacheConfig
+
+    offline = {"model_name": "openai/gpt-4o-mini", "api_base": fake_llm.api_base, "api_key": "not-a-real-key"}
+    judge = LLMJudge(name="correct", criteria="Is it correct?", **offline)
+    items = [DatasetItem(id=f"i{n}", query=f"q{n}", actual_output=f"a{n}", expected_output="a1") for n in range(4)]
+    cache = CacheConfig(cache_type="disk", cache_dir=tmp_path / "cache")
+
+    def run():
+        return evaluation_runner(items, [ExactMatch(), judge], "cached", cache_config=cache, show_progress=False)
+
+    first = run()
+    calls = fake_llm.calls
+    spent = Usage.model_validate(first.metadata["usage"])
+    assert calls == 4 and spent.calls == 4 and spent.cost > 0
+    card = first.to_scorecard()
+    assert card.metrics["correct"].spent == spent and card.saved.calls == 0
+    assert "saved by cache" not in card.columns() and "saved by cache" not in card.facts
+
+    again = run()
+    assert fake_llm.calls == calls and again.metadata["usage"]["calls"] == 0
+    card = again.to_scorecard()
+    correct = card.metrics["correct"]
+    assert correct.spent == Usage() and correct.saved == spent and card.saved == spent
+    cells = correct.cells()
+    tokens = spent.prompt_tokens + spent.completion_tokens
+    assert (cells["tokens"], cells["cost"], cells["saved by cache"]) == ("0", "$0.0000", f"${spent.cost:.4f}")
+    assert card.metrics["exact_match"].cells()["saved by cache"] == "-"
+    saved_line = f"4 LLM calls · {tokens:,} tokens · ${spent.cost:.4f}"
+    assert card.facts["LLM calls"] == "0" and card.facts["cost"] == "$0.0000"
+    assert card.facts["saved by cache"] == saved_line
+
+    text = render_text(card, width=80)
+    assert "this run: 0 LLM calls · 0 tokens · $0.0000" in text and f"saved by cache: {saved_line}" in text
+    page = card.to_html()
+    assert f"<b>${spent.cost:.4f}</b><span>saved by cache (4 LLM calls)</span>" in page
+    assert f"<dt>saved by cache</dt><dd>{saved_line}</dd>" in page
+
+    path = again.save(tmp_path / "again.json")
+    assert main(["scorecard", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "this run: 0 LLM calls · 0 tokens · $0.0000" in out and f"saved by cache: {saved_line}" in out

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from axionlike import EvaluationAbortedError
 from axionlike._exceptions import ConfigurationError, DatasetError, UnknownMetricError
 from axionlike.dataset import DatasetItem
-from axionlike.metrics import BaseMetric, ExactMatch, Latency, MetricResult
-from axionlike.runners import ErrorConfig, EvaluationConfig, EvaluationRunner, evaluation_runner
+from axionlike.metrics import BaseMetric, ExactMatch, Latency, MetricResult, named
+from axionlike.runners import CacheConfig, ErrorConfig, EvaluationConfig, EvaluationRunner, evaluation_runner
 
 
 def run(inputs, metrics, **kw):
@@ -439,8 +439,34 @@ def test_scoring_functions_are_metrics():
 
     result = run(
         [DatasetItem(id="1", actual_output="abc")],
-        [starts_with_a, lambda item: MetricResult(score=0.5, explanation="half")],
+        [starts_with_a, named("half", lambda item: MetricResult(score=0.5, explanation="half"))],
     )
     assert result.results[0].score("starts_with_a").score == 1.0
-    assert result.results[0].score("<lambda>").explanation == "half"
+    assert result.results[0].score("half").explanation == "half"
     assert result.results[0].scores[0].source == "function"
+
+
+def test_a_lambda_metric_must_be_named():
+    item = DatasetItem(id="1", actual_output="abc")
+    with pytest.raises(
+        ConfigurationError, match=r"a lambda in scoring_metrics has no name .*metrics\.named\('my_score'"
+    ):
+        run([item], [lambda item: 1.0])
+    asynchronous = named("async_half", _async_half)
+    result = run([item], [named("short", lambda item: len(item.actual_output) < 5), asynchronous])
+    assert result.results[0].score("short").score == 1.0 and result.results[0].score("async_half").score == 0.5
+    assert asyncio.iscoroutinefunction(asynchronous)
+    with pytest.raises(ValueError, match="non-empty string"):
+        named("", lambda item: 1.0)
+
+
+async def _async_half(item):
+    return 0.5
+
+
+def test_two_named_lambdas_do_not_share_cached_scores():
+    item = DatasetItem(id="1", actual_output="abc")
+    cache = CacheConfig(cache_type="memory")
+    metrics = [named("one", lambda item: 1.0), named("zero", lambda item: 0.0)]
+    result = evaluation_runner([item], metrics, "cached", cache_config=cache, show_progress=False)
+    assert [s.score for s in result.results[0].scores] == [1.0, 0.0]

@@ -11,7 +11,7 @@ import pytest
 
 from axionlike._exceptions import ConfigurationError
 from axionlike.cache import CacheConfig, MemoryStore
-from axionlike.metrics import ExactMatch, MetricResult
+from axionlike.metrics import ExactMatch, MetricResult, named
 from axionlike.results import EvaluationResult
 from axionlike.runners import evaluation_runner
 
@@ -219,18 +219,20 @@ def test_judge_agreement_reports_the_judges_self_agreement_across_trials():
         item["id"] = f"i{n}"
     steady = evaluation_runner(
         labelled,
-        [lambda item: float(int(item.id[1:]) % 2)],  # the same verdict every trial
+        [named("parity", lambda item: float(int(item.id[1:]) % 2))],  # the same verdict every trial
         "steady",
         trials=3,
-        thresholds={"<lambda>": 0.5},
+        thresholds={"parity": 0.5},
         show_progress=False,
     )
-    report = judge_agreement(steady, "<lambda>", resamples=200)
+    report = judge_agreement(steady, "parity", resamples=200)
     assert report.statistics["accuracy"].value == 1.0
     assert report.self_agreement == 1.0 and "3 trials, 12 items" in report.self_agreement_measure
     assert "self-agreement 1.000" in str(report)
-    once = evaluation_runner(labelled, [lambda item: 1.0], "once", thresholds={"<lambda>": 0.5}, show_progress=False)
-    assert judge_agreement(once, "<lambda>", resamples=200).self_agreement is None
+    once = evaluation_runner(
+        labelled, [named("one", lambda item: 1.0)], "once", thresholds={"one": 0.5}, show_progress=False
+    )
+    assert judge_agreement(once, "one", resamples=200).self_agreement is None
 
 
 def test_the_scorecard_shows_the_spread_across_trials():
