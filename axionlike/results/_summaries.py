@@ -20,19 +20,21 @@ class _TerminalSummary:
     file: IO[str] | None = None
     """Where to print; ``None`` is standard output."""
 
-    def renderable(self, result: EvaluationResult) -> Any:
+    def renderable(self, result: EvaluationResult, width: int) -> Any:
+        """What to print, at most ``width`` columns wide."""
         raise NotImplementedError
 
     def render(self, result: EvaluationResult, width: int = 120) -> str:
         """The summary as plain text."""
         from axionlike.results._terminal import render_text
 
-        return render_text(self.renderable(result), width)
+        return render_text(self.renderable(result, width), width)
 
     def __call__(self, result: EvaluationResult) -> None:
         from rich.console import Console
 
-        Console(file=self.file).print(self.renderable(result))
+        console = Console(file=self.file)
+        console.print(self.renderable(result, console.width))
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,11 @@ class ScorecardSummary(_TerminalSummary):
         ```
     """
 
-    def renderable(self, result: EvaluationResult) -> Any:
+    def renderable(self, result: EvaluationResult, width: int) -> Any:
         from axionlike.results._scorecard import Scorecard
         from axionlike.results._terminal import scorecard_renderable
 
-        return scorecard_renderable(Scorecard(result))
+        return scorecard_renderable(Scorecard(result), width)
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,11 @@ class MetricTableSummary(_TerminalSummary):
         ```
     """
 
-    def renderable(self, result: EvaluationResult) -> Any:
+    def renderable(self, result: EvaluationResult, width: int) -> Any:
         from axionlike.results._scorecard import Scorecard
         from axionlike.results._terminal import _metrics_table
 
-        return _metrics_table(Scorecard(result))
+        return _metrics_table(Scorecard(result), width)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class LineSummary(_TerminalSummary):
         ```
     """
 
-    def renderable(self, result: EvaluationResult) -> Any:
+    def renderable(self, result: EvaluationResult, width: int) -> Any:
         from rich.text import Text
 
         return Text(self.line(result))
