@@ -47,7 +47,7 @@ def _no_value(value: Any) -> bool:
 def content_id(content: dict[str, Any]) -> str:
     """A short, stable id derived from an item's content (its fields other than ``id``)."""
     payload = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class DatasetItem(BaseModel):

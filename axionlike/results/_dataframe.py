@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from axionlike._text import printable
+
 if TYPE_CHECKING:
     from axionlike.results._models import EvaluationResult, MetricScore, TestResult
 
@@ -71,4 +73,7 @@ def to_dataframe(result: EvaluationResult, layout: Literal["long", "wide"]) -> A
             rows.append(row)
     else:
         raise ValueError(f"layout must be 'long' or 'wide', got {layout!r}")
-    return pd.DataFrame(rows)
+    try:
+        return pd.DataFrame(rows)
+    except UnicodeEncodeError:  # text with lone surrogates: shown as escapes (``save`` keeps it exactly)
+        return pd.DataFrame([{k: printable(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows])

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from axionlike._text import printable
 from axionlike.results._models import MetricScore, MetricSummary, Usage
 
 if TYPE_CHECKING:
@@ -38,10 +39,10 @@ def _empty(value: Any) -> bool:
 
 
 def clip(text: Any, limit: int = TEXT_LIMIT) -> str | None:
-    """``text`` as a string of at most ``limit`` characters (``None`` stays ``None``)."""
+    """``text`` as a printable string of at most ``limit`` characters (``None`` stays ``None``)."""
     if text is None:
         return None
-    shown = str(text)
+    shown = printable(str(text))
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
@@ -148,7 +149,7 @@ def _note(test: TestResult, score: MetricScore) -> ItemNote:
     item = test.item
     return ItemNote(
         index=test.index,
-        item_id=test.id,
+        item_id=printable(test.id) if test.id is not None else None,
         score=score.score,
         passed=score.passed,
         status=score.status,
@@ -164,7 +165,7 @@ def _failure(test: TestResult) -> ItemNote:
     item = test.item
     return ItemNote(
         index=test.index,
-        item_id=test.id,
+        item_id=printable(test.id) if test.id is not None else None,
         status="error",
         error=clip(f"{test.error.phase} · {test.error}") if test.error else None,
         query=clip(item.query) if item else None,

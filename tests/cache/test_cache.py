@@ -343,3 +343,21 @@ def test_cache_cli_info_and_clear(tmp_path, capsys):
     assert cli_main(["cache", "clear", str(tmp_path)]) == 0
     assert "removed 3 entries" in capsys.readouterr().out
     assert cli_main(["cache", "info", str(tmp_path / "nope")]) == 1
+
+
+def test_text_with_a_lone_surrogate_is_cached(tmp_path):
+    """An item with an explicit id and a lone surrogate in its text gets cache keys like any other."""
+    calls = Calls()
+    cache = CacheConfig(cache_type="disk", cache_dir=tmp_path)
+    data = [DatasetItem(id="odd", query="q\udfff", actual_output="a\udfff"), *items(2)]
+
+    def task(item):
+        return {"actual_output": item.query + "!"}
+
+    first = run(data, [Echo(calls=calls)], cache, task=task)
+    assert [r.succeeded for r in first.results] == [True] * 3
+    assert first.results[0].item.actual_output == "q\udfff!"
+    again = run(data, [Echo(calls=calls)], cache, task=task)
+    assert again.metadata["cache"]["task"]["hits"] == 3 and again.metadata["cache"]["metric"]["hits"] == 3
+    assert again.results[0].item.actual_output == "q\udfff!" and len(calls.metric) == 3
+    assert DatasetItem(query="q\udfff").id != DatasetItem(query="q\udffe").id  # derived ids too
