@@ -146,6 +146,13 @@ class RunCache:
                 del self._flights[key]
             flight.done.set()
 
+    @property
+    def location(self) -> str:
+        """Where the entries live, for messages: ``disk cache in DIR`` or ``memory cache``."""
+        if isinstance(self.store, DiskStore):
+            return f"disk cache in {self.store.directory}"
+        return f"{getattr(self.store, 'kind', 'custom')} cache"
+
     def stats(self) -> dict[str, Any]:
         """Hits, misses and writes per phase, for the result's metadata."""
         if self.store is None:

@@ -179,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AxionlikeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line (an interrupted run says what it kept), the shell's 130
+        print(str(exc) or "interrupted", file=sys.stderr)
+        return 130
     return status
 
 
