@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from axionlike._exceptions import InvalidItemError
+from axionlike._redact import excerpt
 
 #: Fields every item has; anything else a row carries is kept as an extra field.
 ITEM_FIELDS = (
@@ -36,7 +37,7 @@ def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(item)"
-        parts.append(f"field '{field}': {err['msg']} (got {err.get('input')!r:.80})")
+        parts.append(f"field '{field}': {err['msg']} (got {excerpt(repr(err.get('input')), 80)})")
     return "; ".join(parts)
 
 

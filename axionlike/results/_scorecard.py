@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from axionlike._redact import excerpt
 from axionlike._text import printable
 from axionlike.results._models import MetricScore, MetricSummary, Usage
 
@@ -39,11 +40,10 @@ def _empty(value: Any) -> bool:
 
 
 def clip(text: Any, limit: int = TEXT_LIMIT) -> str | None:
-    """``text`` as a printable string of at most ``limit`` characters (``None`` stays ``None``)."""
+    """``text`` as a printable string of at most ``limit`` characters, secrets masked (``None`` stays ``None``)."""
     if text is None:
         return None
-    shown = printable(str(text))
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return printable(excerpt(str(text), limit))
 
 
 def fmt(value: float | None, pattern: str = "{:.3f}") -> str:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from axionlike._redact import MASK, is_secret_key, redact
+from axionlike._redact import MASK, excerpt, is_secret_key, redact
 from axionlike.tracing._tracer import Span, SpanContext, Tracer, current_span
 
 logger = logging.getLogger("axionlike.tracing")
@@ -322,7 +322,7 @@ class BackendTracer(Tracer):
         logger.warning(
             "%s tracing reported a problem (%s); the evaluation goes on, traces may be incomplete",
             self.name,
-            redact(detail)[:500],
+            excerpt(detail, 500),
         )
 
     # -- flush -------------------------------------------------------------------
