@@ -51,6 +51,7 @@ from axionlike.runners._binding import BoundMetric, bind_metrics
 from axionlike.runners._compute import Compute, LocalCompute
 from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._progress import Progress
+from axionlike.runners._savable import savable
 from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_output, task_identity, task_name
 from axionlike.runners._trials import resolve_reducers
 from axionlike.tracing import Span, get_tracer
@@ -140,6 +141,7 @@ class Engine:
         self._trial_parts: dict[int, dict[int, tuple[DatasetItem, TrialResult]]] = {}
         self._in_flight = 0
         self._yield_at = time.perf_counter() + _YIELD_EVERY
+        self._unsavable_fields: set[str] = set()
         self.interruption = None
         self._work_available = asyncio.Event()
         self._rows = self.dataset.rows()
@@ -365,6 +367,7 @@ class Engine:
         )
 
     def _record(self, result: TestResult) -> None:
+        result = savable(result, self._unsavable_fields)
         self._results[result.index] = result
         if self.on_result is not None:
             self.on_result(result)

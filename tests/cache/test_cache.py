@@ -276,6 +276,8 @@ def test_unserializable_task_output_is_not_cached_but_scored(store, caplog):
     )
     assert result.results[0].scores[0].score is not None
     assert result.metadata["cache"]["task"]["unserializable"] == 1
+    assert result.results[0].task_output["obj"].startswith("<")  # kept as its text form: the result saves
+    assert EvaluationResult.from_json(result.to_json()).results[0].task_output == result.results[0].task_output
 
 
 def _workload(cache_dir, log, out, delay="0"):
