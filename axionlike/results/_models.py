@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import PydanticSerializationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from axionlike._text import model_from_json, model_json
 from axionlike.dataset import DatasetItem
 
 if TYPE_CHECKING:
@@ -236,19 +235,11 @@ class EvaluationResult(BaseModel):
         Text that is not valid Unicode (a lone surrogate such as ``'\\udfff'``) is kept as a
         ``\\udfff`` escape, which ``from_json`` reads back as the same character.
         """
-        try:
-            return self.model_dump_json()
-        except PydanticSerializationError:  # lone surrogates: pydantic writes UTF-8 only; json escapes them
-            return json.dumps(self.model_dump(mode="json"))
+        return model_json(self)
 
     @classmethod
     def from_json(cls, text: str) -> EvaluationResult:
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as exc:
-            if exc.errors()[0]["type"] != "json_invalid":
-                raise
-            return cls.model_validate(json.loads(text))  # escaped lone surrogates, which pydantic's parser refuses
+        return model_from_json(cls, text)
 
     def save(self, path: str | Path) -> Path:
         """Write the result to a JSON file and return its path."""
