@@ -10,8 +10,12 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 def digest(payload: Any) -> str:
-    """SHA-256 of the canonical JSON of ``payload`` (sorted keys, no spaces, ``repr`` for the rest)."""
-    return hashlib.sha256(_CANONICAL.encode(payload).encode()).hexdigest()
+    """SHA-256 of the canonical JSON of ``payload`` (sorted keys, no spaces, ``repr`` for the rest).
+
+    Text with lone surrogates (decoded with ``surrogateescape``, a sliced emoji) is hashed
+    too: ``surrogatepass`` encodes them to bytes no valid text produces, so keys stay distinct.
+    """
+    return hashlib.sha256(_CANONICAL.encode(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def stable_identity(value: Any) -> Any:

@@ -26,11 +26,18 @@ AxionlikeError
 ├── CacheError
 ├── TracingError
 └── EvaluationAbortedError    fail-fast stopped the run; carries the partial result
+
+KeyboardInterrupt
+└── EvaluationInterrupted     Ctrl-C stopped the run; says what was done and kept, carries the partial result
 ```
+
+``EvaluationInterrupted`` is a ``KeyboardInterrupt``, not an ``AxionlikeError``: an
+``except Exception`` never swallows a Ctrl-C.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from axionlike._redact import redact
@@ -43,6 +50,7 @@ __all__ = [
     "DatasetLoadError",
     "EndpointError",
     "EvaluationAbortedError",
+    "EvaluationInterrupted",
     "ExternalMetricError",
     "GraderInputError",
     "InvalidItemError",
@@ -202,3 +210,21 @@ class EvaluationAbortedError(AxionlikeError):
     def __init__(self, message: str, partial_result: Any = None) -> None:
         super().__init__(message)
         self.partial_result = partial_result
+
+
+class EvaluationInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped the run. The message is one line: the items done and what the
+    cache kept (a re-run computes only the rest). ``partial_result`` is the ``EvaluationResult``
+    of the items done, built when first read."""
+
+    def __init__(self, message: str, partial_result: Callable[[], Any]) -> None:
+        super().__init__(message)
+        self._build = partial_result
+        self._partial: Any = None
+
+    @property
+    def partial_result(self) -> Any:
+        """The ``EvaluationResult`` of the items finished before the interruption."""
+        if self._partial is None:
+            self._partial = self._build()
+        return self._partial

@@ -5,11 +5,13 @@ runner and LLM client register the keys they are given), the values of environme
 variables whose names look secret (``*_API_KEY``, ``*_SECRET*``, ``*_TOKEN``,
 ``*PASSWORD*``), and shapes that are secrets wherever they appear (``Bearer ...``,
 ``sk-...``). Mapping keys that name credentials (``authorization``, ``api_key``, ...)
-have their values replaced outright.
+have their values replaced outright. The log records of the libraries axionlike drives
+(litellm, openai, httpx) are masked too, once axionlike configures LLM access.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -80,6 +82,19 @@ def redact(text: str) -> str:
     return _SHAPES.sub(lambda m: (m.group(1) or "") + MASK, text)
 
 
+def excerpt(text: str, limit: int, *, one_line: bool = False) -> str:
+    """At most ``limit`` characters of ``text``, with secrets masked first (``…`` marks a cut).
+
+    Every shortened text axionlike shows (error messages, "answer began", grader reasons)
+    goes through here: masking after a cut would miss a secret the cut split, and leave
+    its prefix (``zz9-SECRET-ab``) behind. ``one_line`` folds runs of whitespace first.
+    """
+    if one_line:
+        text = " ".join(text.split())
+    text = redact(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def is_secret_key(key: str) -> bool:
     """Whether a mapping key names a credential (its value is never shown)."""
     return bool(_SECRET_KEYS.match(key)) or key.lower() in _sensitive_keys
@@ -94,3 +109,38 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [redact_value(v) for v in value]
     return value
+
+
+class _MaskSecrets(logging.Filter):
+    """Masks secrets in a log record (its message and formatted exception) before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+            masked = redact(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        except Exception:  # a record that cannot be formatted is the handler's to report
+            pass
+        return True
+
+
+_MASK_SECRETS = _MaskSecrets()
+_LIBRARY_LOGGERS = ("LiteLLM", "openai", "httpx", "httpcore")
+
+
+def mask_library_logs() -> None:
+    """Mask secrets in the log records of the libraries axionlike drives: at DEBUG, litellm, the
+    OpenAI SDK and httpx log requests and answers verbatim (an answer may echo the key).
+
+    The filter goes on each of their loggers that exists (a filter on a parent logger does not
+    see its children's records); call it again after importing one of them.
+    """
+    names = {*_LIBRARY_LOGGERS, *logging.Logger.manager.loggerDict}
+    for name in names:
+        if any(name == root or name.startswith((root + ".", root + " ")) for root in _LIBRARY_LOGGERS):
+            logger = logging.getLogger(name)
+            if _MASK_SECRETS not in logger.filters:
+                logger.addFilter(_MASK_SECRETS)

@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "axionlike"
 
-BOTTOM = {"_exceptions", "_redact", "_sync", "_invoke", "_digest", "_naming", "_paths", "_retry", "_libraries"}
+BOTTOM = {"_exceptions", "_redact", "_sync", "_invoke", "_digest", "_naming", "_paths", "_retry", "_libraries", "_text"}
 """Shared internals, one owner each: anyone may import them; they import only each other."""
 
 LAYERS = [

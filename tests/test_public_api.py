@@ -140,8 +140,10 @@ def test_top_level_names_are_the_subpackage_objects():
 
 def test_every_exception_is_importable_from_the_package():
     exceptions = [getattr(axionlike, name) for name in axionlike.__all__ if name.endswith("Error")]
-    assert sorted(e.__name__ for e in exceptions) == sorted(_exceptions.__all__)
+    assert sorted(e.__name__ for e in exceptions) == sorted(n for n in _exceptions.__all__ if n.endswith("Error"))
     assert all(issubclass(e, axionlike.AxionlikeError) for e in exceptions)
+    assert set(_exceptions.__all__) - {e.__name__ for e in exceptions} == {"EvaluationInterrupted"}
+    assert issubclass(axionlike.EvaluationInterrupted, KeyboardInterrupt)  # no `except Exception` swallows Ctrl-C
     assert issubclass(axionlike.MappingError, axionlike.MetricError)
     assert issubclass(axionlike.EndpointError, axionlike.TaskError)
     for name in _exceptions.__all__:  # the tree in the module docstring lists every exception

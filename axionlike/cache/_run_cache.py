@@ -56,13 +56,15 @@ class RunCache:
         if config is None or not (config.use_cache or config.write_cache):
             return cls(None, read=False, write=False, cache_task=False)
         owned = config.store is None and config.cache_type == "disk"
+        write = config.write_cache
         if config.store is not None:
             store = config.store
         elif owned:
-            store = DiskStore(config.cache_dir)
+            store = DiskStore(config.cache_dir, read_only=not write)  # a read-only directory opens read-only too
+            write = not store.read_only
         else:
             store = default_memory_store()
-        return cls(store, read=config.use_cache, write=config.write_cache, cache_task=config.cache_task, owned=owned)
+        return cls(store, read=config.use_cache, write=write, cache_task=config.cache_task, owned=owned)
 
     def _get(self, phase: str, key: str) -> dict[str, Any] | None:
         value = self.store.get(key)  # type: ignore[union-attr]
@@ -145,6 +147,13 @@ class RunCache:
             if self._flights.get(key) is flight:
                 del self._flights[key]
             flight.done.set()
+
+    @property
+    def location(self) -> str:
+        """Where the entries live, for messages: ``disk cache in DIR`` or ``memory cache``."""
+        if isinstance(self.store, DiskStore):
+            return f"disk cache in {self.store.directory}"
+        return f"{getattr(self.store, 'kind', 'custom')} cache"
 
     def stats(self) -> dict[str, Any]:
         """Hits, misses and writes per phase, for the result's metadata."""

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import queue
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -88,6 +89,67 @@ def _json_value_disk() -> type:
     return JSONValueDisk
 
 
+_DATABASE = "cache.db"
+_DAMAGE = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the cache file is damaged (``file is not a database``, ``database disk
+    image is malformed``), as opposed to busy, locked or read-only."""
+    return isinstance(exc, sqlite3.DatabaseError) and getattr(exc, "sqlite_errorcode", None) in _DAMAGE
+
+
+def _fix(directory: Path) -> str:
+    return f"clear it with `axionlike cache clear {directory}` (or delete the directory); its entries are recomputed"
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a cache file. In a directory nobody may write, a WAL database
+    cannot have its shared-memory file made, so it is opened as immutable."""
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        db = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    return db
+
+
+class _ReadOnlyCache:
+    """diskcache's entries read through a read-only sqlite connection (diskcache itself writes its
+    settings on opening, which a read-only directory refuses)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._db = _connect_read_only(directory / _DATABASE) if (directory / _DATABASE).exists() else None
+        self._disk = _json_value_disk()(str(directory), compress_level=1)
+        self._lock = threading.Lock()
+
+    def _one(self, query: str, *args: Any) -> Any:
+        if self._db is None:
+            return None
+        with self._lock:
+            return self._db.execute(query, args).fetchone()
+
+    def get(self, key: str) -> Any:
+        db_key, raw = self._disk.put(key)
+        row = self._one("SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = ?", db_key, raw)
+        return None if row is None else self._disk.fetch(*row, False)
+
+    def __len__(self) -> int:
+        row = self._one("SELECT value FROM Settings WHERE key = 'count'")
+        return int(row[0]) if row else 0
+
+    def volume(self) -> int:
+        pages = self._one("PRAGMA page_count")
+        size = self._one("PRAGMA page_size")
+        files = self._one("SELECT value FROM Settings WHERE key = 'size'")
+        return (pages[0] * size[0] if pages and size else 0) + (int(files[0]) if files else 0)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
 class DiskStore:
     """diskcache in a directory, with JSON values: safe across processes, survives them.
 
@@ -95,16 +157,42 @@ class DiskStore:
     never stalls the event loop; entries waiting to be written are still visible to
     ``get``. ``close`` (called at the end of every run) waits for them. An entry that
     cannot be read (a corrupted file or row) is logged, removed and treated as a miss.
+
+    With ``read_only=True``, or when the directory cannot be written (permissions, a
+    read-only file system), the store is opened read-only: entries are read, ``set``
+    raises ``CacheError``. A damaged cache file that cannot be opened raises
+    ``CacheError`` saying how to recover; damage inside the file that leaves some
+    entries unreadable is a warning (once per store) with the same fix, and those
+    entries are misses.
     """
 
     kind = "disk"
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, *, read_only: bool = False) -> None:
+        self.directory = Path(directory)
+        self.read_only = read_only
+        """Whether entries are only read (asked for, or the directory cannot be written)."""
+        self._cache: Any = None
+        if not read_only:
+            self._cache = self._open_writable()
+        if self._cache is None:
+            self.read_only = True
+            try:
+                self._cache = _ReadOnlyCache(self.directory)
+            except Exception as exc:
+                raise self._open_error(exc) from exc
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+        self._damage_reported = False
+
+    def _open_writable(self) -> Any:
+        """diskcache on the directory; ``None`` when the directory exists but cannot be written."""
         import diskcache
 
-        self.directory = Path(directory)
         try:
-            self._cache = diskcache.Cache(
+            return diskcache.Cache(
                 str(self.directory),
                 disk=_json_value_disk(),
                 disk_compress_level=1,
@@ -112,11 +200,30 @@ class DiskStore:
                 eviction_policy="least-recently-stored",
             )
         except Exception as exc:
-            raise CacheError(f"cannot open the disk cache in {self.directory}: {exc}") from exc
-        self._pending: dict[str, dict[str, Any]] = {}
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._writer: threading.Thread | None = None
+            if _is_damage(exc) or not (self.directory / _DATABASE).exists():
+                raise self._open_error(exc) from exc
+            if not isinstance(exc, (sqlite3.OperationalError, PermissionError)):
+                raise self._open_error(exc) from exc
+        logger.warning("the disk cache in %s cannot be written; reading its entries, writing none", self.directory)
+        return None
+
+    def _open_error(self, exc: BaseException) -> CacheError:
+        if _is_damage(exc):
+            return CacheError(f"the disk cache in {self.directory} is damaged ({exc}): {_fix(self.directory)}")
+        return CacheError(f"cannot open the disk cache in {self.directory}: {exc}")
+
+    def _report_damage(self, exc: BaseException) -> None:
+        """Warn once per store: damage inside the file makes the same items recompute on every run."""
+        if self._damage_reported:
+            return
+        self._damage_reported = True
+        logger.warning(
+            "the disk cache in %s is damaged (%s): the items whose entries it cannot read or write are "
+            "recomputed on every run; %s",
+            self.directory,
+            exc,
+            _fix(self.directory),
+        )
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -126,6 +233,9 @@ class DiskStore:
         try:
             value = self._cache.get(key)
         except Exception as exc:
+            if _is_damage(exc):
+                self._report_damage(exc)
+                return None
             logger.warning("unreadable cache entry %s in %s (%s); recomputing", key[:24], self.directory, exc)
             self._discard(key)
             return None
@@ -135,12 +245,16 @@ class DiskStore:
         return value
 
     def _discard(self, key: str) -> None:
+        if self.read_only:
+            return
         try:
             self._cache.delete(key)
         except Exception:
             logger.debug("could not delete cache entry %s", key[:24], exc_info=True)
 
     def set(self, key: str, value: dict[str, Any]) -> None:
+        if self.read_only:
+            raise CacheError(f"the disk cache in {self.directory} is open read-only")
         with self._lock:
             self._pending[key] = value
             if self._writer is None:
@@ -169,7 +283,10 @@ class DiskStore:
                 for key, value in entries:
                     self._cache.set(key, value)
         except Exception as exc:
-            logger.warning("could not write %d cache entries to %s: %s", len(entries), self.directory, exc)
+            if _is_damage(exc):
+                self._report_damage(exc)
+            else:
+                logger.warning("could not write %d cache entries to %s: %s", len(entries), self.directory, exc)
         with self._lock:
             for key, value in entries:
                 if self._pending.get(key) is value:
@@ -184,6 +301,8 @@ class DiskStore:
             writer.join()
 
     def clear(self) -> int:
+        if self.read_only:
+            raise CacheError(f"the disk cache in {self.directory} is open read-only")
         self.flush()
         return int(self._cache.clear())
 
@@ -198,3 +317,42 @@ class DiskStore:
     def close(self) -> None:
         self.flush()
         self._cache.close()
+
+    @staticmethod
+    def check(directory: str | Path) -> list[str]:
+        """Problems sqlite's integrity check (``PRAGMA quick_check``) finds in the cache file; empty
+        when it is sound. Read-only; a file that is not a database at all is one problem."""
+        path = Path(directory) / _DATABASE
+        if not path.exists():
+            return []
+        try:
+            db = _connect_read_only(path)
+            try:
+                rows = db.execute("PRAGMA quick_check(10)").fetchall()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        problems = [str(row[0]) for row in rows]
+        return [] if problems == ["ok"] else problems
+
+    @staticmethod
+    def clear_directory(directory: str | Path) -> int | None:
+        """Empty the cache in ``directory``; the number of entries removed. A damaged store is
+        removed outright (its database file and value files): ``None``, its entries uncounted."""
+        directory = Path(directory)
+        try:
+            store = DiskStore(directory)
+            try:
+                return store.clear()
+            finally:
+                store.close()
+        except Exception as exc:
+            if not (_is_damage(exc) or _is_damage(exc.__cause__ or exc)):
+                raise
+        for path in [*directory.glob(_DATABASE + "*"), *directory.rglob("*.val")]:
+            path.unlink()
+        for folder in sorted((p for p in directory.rglob("*") if p.is_dir()), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        return None

@@ -42,12 +42,24 @@ def _cache(args: argparse.Namespace) -> int:
     if not Path(args.directory).is_dir():
         print(f"no cache directory at {args.directory}", file=sys.stderr)
         return 1
-    store = DiskStore(args.directory)
-    try:
-        if args.action == "info":
-            print(f"{args.directory}: {len(store)} entries, {store.volume() / 1e6:.2f} MB")
+    if args.action == "clear":
+        removed = DiskStore.clear_directory(args.directory)
+        if removed is None:
+            print(f"removed the damaged cache in {args.directory} (its entries could not be counted)")
         else:
-            print(f"removed {store.clear()} entries from {args.directory}")
+            print(f"removed {removed} entries from {args.directory}")
+        return 0
+    problems = DiskStore.check(args.directory)
+    if problems:
+        print(
+            f"{args.directory}: damaged ({'; '.join(problems[:3])}); "
+            f"clear it with `axionlike cache clear {args.directory}`",
+            file=sys.stderr,
+        )
+        return 1
+    store = DiskStore(args.directory, read_only=True)
+    try:
+        print(f"{args.directory}: {len(store)} entries, {store.volume() / 1e6:.2f} MB, integrity ok")
     finally:
         store.close()
     return 0
@@ -207,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AxionlikeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line (an interrupted run says what it kept), the shell's 130
+        print(str(exc) or "interrupted", file=sys.stderr)
+        return 130
     return status
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from axionlike._exceptions import InvalidItemError
+from axionlike._redact import excerpt
 
 #: Fields every item has; anything else a row carries is kept as an extra field.
 ITEM_FIELDS = (
@@ -36,7 +37,7 @@ def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(item)"
-        parts.append(f"field '{field}': {err['msg']} (got {err.get('input')!r:.80})")
+        parts.append(f"field '{field}': {err['msg']} (got {excerpt(repr(err.get('input')), 80)})")
     return "; ".join(parts)
 
 
@@ -47,7 +48,7 @@ def _no_value(value: Any) -> bool:
 def content_id(content: dict[str, Any]) -> str:
     """A short, stable id derived from an item's content (its fields other than ``id``)."""
     payload = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class DatasetItem(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from axionlike._redact import excerpt
 from axionlike._retry import RetryPolicy
 from axionlike.endpoints._presets import preset_defaults
 
@@ -114,7 +115,7 @@ class EndpointConfig(BaseModel):
         if self.requests_per_second and self.requests_per_minute:
             raise ValueError("give either requests_per_second or requests_per_minute, not both")
         if not self.api_url.startswith(("http://", "https://")):
-            raise ValueError(f"api_url must start with http:// or https://; got {self.api_url!r:.80}")
+            raise ValueError(f"api_url must start with http:// or https://; got {excerpt(repr(self.api_url), 80)}")
         return self
 
     @property

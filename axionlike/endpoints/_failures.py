@@ -8,7 +8,7 @@ exponential backoff and jitter, or exactly the wait a Retry-After header asks fo
 from __future__ import annotations
 
 from axionlike._exceptions import EndpointError
-from axionlike._redact import redact
+from axionlike._redact import excerpt as masked_excerpt
 
 _EXCERPT = 200
 
@@ -24,6 +24,4 @@ def asked_wait(exc: Exception) -> float | None:
 
 
 def excerpt(text: str) -> str:
-    text = " ".join((text or "").split())
-    text = redact(text)
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+    return masked_excerpt(text or "", _EXCERPT, one_line=True)

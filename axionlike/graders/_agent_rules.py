@@ -23,6 +23,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from axionlike._exceptions import ConfigurationError, GraderInputError, MissingDependencyError
+from axionlike._redact import excerpt
 from axionlike.graders._base import BaseGrader, GraderScore
 from axionlike.graders._trajectory import ToolCall, Trajectory
 
@@ -548,7 +549,7 @@ def _at(keys: Sequence[str], index: int) -> str:
 
 
 def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return excerpt(text, limit)
 
 
 def _around(text: str, start: int, width: int = 60) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from axionlike._exceptions import ConfigurationError, GraderInputError
+from axionlike._redact import excerpt
 from axionlike.graders._base import BaseGrader, GraderScore
 
 _TAG_NAME = re.compile(r"[A-Za-z_][\w.-]*")
@@ -52,8 +53,7 @@ def _text(value: Any, field: str) -> str:
 
 
 def _excerpt(text: str, limit: int = 40) -> str:
-    text = text.strip()
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    return repr(excerpt(text.strip(), limit))
 
 
 def _tag(parameter: str, tag: Any) -> str:
@@ -171,8 +171,7 @@ def _json_type(value: Any) -> str:
 
 def _shown(value: Any) -> str:
     """A JSON value as it would be written, cut to 60 characters."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:60] + "…"
+    return excerpt(json.dumps(value, ensure_ascii=False, default=str), 60)
 
 
 # -- reasoning and tool-call format --------------------------------------------------------

@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from axionlike._exceptions import ConfigurationError, GraderInputError, MissingDependencyError
+from axionlike._redact import excerpt
 from axionlike.graders._base import BaseGrader, GraderScore
 from axionlike.graders._format import _text, _whole_number
 
@@ -153,4 +154,4 @@ def _view(parsed: list[Any], source: str) -> str:
 
 
 def _cut(text: str) -> str:
-    return text if len(text) <= 80 else text[:80] + "…"
+    return excerpt(text, 80)

@@ -9,6 +9,7 @@ from typing import Any
 
 from axionlike._exceptions import MetricError
 from axionlike._invoke import invoke
+from axionlike._redact import excerpt
 from axionlike.metrics import MetricResult
 
 
@@ -72,7 +73,9 @@ class ListwiseGrader:
         if rank is None:
             assert scores is not None
             if not all(isinstance(s, (int, float)) and math.isfinite(s) for s in scores):
-                raise MetricError(f"listwise grader '{self.__name__}' returned non-numeric scores {scores!r:.80}")
+                raise MetricError(
+                    f"listwise grader '{self.__name__}' returned non-numeric scores {excerpt(repr(scores), 80)}"
+                )
             rank = ranks_from_scores(scores)
         rank = [int(r) for r in rank]
         if len(rank) < 2:
@@ -104,7 +107,9 @@ class PairwiseGrader:
             return verdicts[value.strip().lower()]
         if isinstance(value, (bool, int, float)) and 0 <= float(value) <= 1:
             return float(value)
-        raise MetricError(f"pairwise grader '{self.__name__}' returned {value!r:.60}; expected 'A', 'B', 'tie' or 0..1")
+        raise MetricError(
+            f"pairwise grader '{self.__name__}' returned {excerpt(repr(value), 60)}; expected 'A', 'B', 'tie' or 0..1"
+        )
 
     async def aevaluate(self, **kwargs: Any) -> MetricResult:
         value = await invoke(self.fn, **kwargs)

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from axionlike._exceptions import ConfigurationError
+from axionlike._text import model_from_json, model_json
 from axionlike.integrations._report import result_rows, table
 from axionlike.results import EvaluationResult, TestResult
 
@@ -85,7 +86,7 @@ class Journal:
                 if number == 0:
                     header = JournalHeader.model_validate_json(line)
                     continue
-                entry = JournalEntry.model_validate_json(line)
+                entry = model_from_json(JournalEntry, line)
                 entries[entry.index] = entry
         return header, entries
 
@@ -98,7 +99,7 @@ class Journal:
         """Record a finished row; flushed at once so a killed process keeps it."""
         entry = JournalEntry(index=index, id=result.id or "", result=result)
         with self.path.open("a", encoding="utf-8") as out:
-            out.write(entry.model_dump_json() + "\n")
+            out.write(model_json(entry) + "\n")
             out.flush()
 
 

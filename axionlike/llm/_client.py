@@ -22,7 +22,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, SecretStr
 
 from axionlike._exceptions import LLMError, LLMTimeoutError, RateLimitError, StructuredOutputError
-from axionlike._redact import redact, redact_value, register_secret
+from axionlike._redact import mask_library_logs, redact, redact_value, register_secret
 from axionlike._retry import RetryPolicy, call_with_retries
 from axionlike._sync import run_sync
 from axionlike.llm._keys import check_api_key, is_local, key_variable
@@ -146,6 +146,7 @@ class LLMClient:
         self.api_base = api_base
         self._api_key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         register_secret(self._api_key)
+        mask_library_logs()
         self.timeout = timeout
         self.retry = retry
         self.temperature = temperature

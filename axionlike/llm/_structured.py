@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from axionlike._exceptions import StructuredOutputError
-from axionlike._redact import redact
+from axionlike._redact import excerpt
 
 T = TypeVar("T", bound=BaseModel)
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
@@ -99,4 +99,4 @@ def parse_structured(content: str | None, schema: type[T], *, model_name: str = 
             except ValidationError as exc:
                 error_text = f"does not fit {schema.__name__}: {_describe(exc)}"
     who = f"model '{model_name}'" if model_name else "the model"
-    raise StructuredOutputError(f"the answer of {who} {error_text}; answer began: {redact(text[:200])!r}")
+    raise StructuredOutputError(f"the answer of {who} {error_text}; answer began: {excerpt(text, 200)!r}")

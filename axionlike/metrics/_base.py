@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from axionlike._digest import stable_identity
 from axionlike._exceptions import MetricError, UnknownMetricError
 from axionlike._naming import snake_case
+from axionlike._redact import excerpt
 from axionlike.dataset import DatasetItem
 from axionlike.results import Usage
 
@@ -58,7 +59,7 @@ class MetricResult(BaseModel):
             score, metadata = value.score, dict(getattr(value, "metadata", None) or {})
         else:
             raise MetricError(
-                f"{kind} '{name}' returned {type(value).__name__} {value!r:.60}; expected a number, a bool, a "
+                f"{kind} '{name}' returned {type(value).__name__} {excerpt(repr(value), 60)}; expected a number, a bool, a "
                 "MetricResult, a mapping with 'score' or an object with a .score"
             )
         _check_score(score, kind, name)
@@ -67,7 +68,9 @@ class MetricResult(BaseModel):
 
 def _check_score(score: Any, kind: str, name: str) -> None:
     if not isinstance(score, (bool, int, float)):
-        raise MetricError(f"{kind} '{name}' returned a score of type {type(score).__name__} ({score!r:.60})")
+        raise MetricError(
+            f"{kind} '{name}' returned a score of type {type(score).__name__} ({excerpt(repr(score), 60)})"
+        )
     if not math.isfinite(score):
         raise MetricError(f"{kind} '{name}' returned a non-finite score ({score})")
 

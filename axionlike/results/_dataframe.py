@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from axionlike._text import printable
+
 if TYPE_CHECKING:
     from axionlike.results._models import EvaluationResult, MetricScore, TestResult
 
@@ -45,8 +47,6 @@ def _score_columns(score: MetricScore) -> dict[str, Any]:
 
 
 def to_dataframe(result: EvaluationResult, layout: Literal["long", "wide"]) -> Any:
-    import pandas as pd
-
     rows: list[dict[str, Any]] = []
     if layout == "long":
         with_trials = any(test.trials for test in result.results)
@@ -69,7 +69,7 @@ def to_dataframe(result: EvaluationResult, layout: Literal["long", "wide"]) -> A
             rows.append(row)
     else:
         raise ValueError(f"layout must be 'long' or 'wide', got {layout!r}")
-    return pd.DataFrame(rows)
+    return _frame(rows)
 
 
 class NormalizedDataFrames(NamedTuple):
@@ -97,8 +97,6 @@ def _scores_row(item_id: str | None, score: MetricScore, trial: int | None, with
 
 
 def to_normalized_dataframes(result: EvaluationResult) -> NormalizedDataFrames:
-    import pandas as pd
-
     with_trials = any(test.trials for test in result.results)
     items: list[dict[str, Any]] = []
     scores: list[dict[str, Any]] = []
@@ -108,4 +106,14 @@ def to_normalized_dataframes(result: EvaluationResult) -> NormalizedDataFrames:
         for trial in test.trials:
             scores.extend(_scores_row(test.id, s, trial.trial, with_trials) for s in trial.scores)
     columns = ["id", *(["trial"] if with_trials else []), *_SCORE_COLUMNS, "prompt_tokens", "completion_tokens"]
-    return NormalizedDataFrames(pd.DataFrame(items), pd.DataFrame(scores, columns=columns))
+    return NormalizedDataFrames(_frame(items), _frame(scores, columns))
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> Any:
+    import pandas as pd
+
+    try:
+        return pd.DataFrame(rows, columns=columns)
+    except UnicodeEncodeError:  # text with lone surrogates: shown as escapes (``save`` keeps it exactly)
+        rows = [{k: printable(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+        return pd.DataFrame(rows, columns=columns)

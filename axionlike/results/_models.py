@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from axionlike._text import model_from_json, model_json
 from axionlike.dataset import DatasetItem
 
 if TYPE_CHECKING:
@@ -242,12 +243,16 @@ class EvaluationResult(BaseModel):
         return Comparison(self, baseline, confidence=confidence, resamples=resamples, seed=seed)
 
     def to_json(self) -> str:
-        """The whole result as JSON; ``from_json`` restores it exactly."""
-        return self.model_dump_json()
+        """The whole result as JSON; ``from_json`` restores it exactly.
+
+        Text that is not valid Unicode (a lone surrogate such as ``'\\udfff'``) is kept as a
+        ``\\udfff`` escape, which ``from_json`` reads back as the same character.
+        """
+        return model_json(self)
 
     @classmethod
     def from_json(cls, text: str) -> EvaluationResult:
-        return cls.model_validate_json(text)
+        return model_from_json(cls, text)
 
     def save(self, path: str | Path) -> Path:
         """Write the result to a JSON file and return its path."""

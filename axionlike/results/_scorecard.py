@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from axionlike._redact import excerpt
+from axionlike._text import printable
 from axionlike.results._models import MetricScore, MetricSummary, Usage
 
 if TYPE_CHECKING:
@@ -38,11 +40,10 @@ def _empty(value: Any) -> bool:
 
 
 def clip(text: Any, limit: int = TEXT_LIMIT) -> str | None:
-    """``text`` as a string of at most ``limit`` characters (``None`` stays ``None``)."""
+    """``text`` as a printable string of at most ``limit`` characters, secrets masked (``None`` stays ``None``)."""
     if text is None:
         return None
-    shown = str(text)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return printable(excerpt(str(text), limit))
 
 
 def fmt(value: float | None, pattern: str = "{:.3f}") -> str:
@@ -171,7 +172,7 @@ def _note(test: TestResult, score: MetricScore) -> ItemNote:
     item = test.item
     return ItemNote(
         index=test.index,
-        item_id=test.id,
+        item_id=printable(test.id) if test.id is not None else None,
         score=score.score,
         passed=score.passed,
         status=score.status,
@@ -187,7 +188,7 @@ def _failure(test: TestResult) -> ItemNote:
     item = test.item
     return ItemNote(
         index=test.index,
-        item_id=test.id,
+        item_id=printable(test.id) if test.id is not None else None,
         status="error",
         error=clip(f"{test.error.phase} · {test.error}") if test.error else None,
         query=clip(item.query) if item else None,

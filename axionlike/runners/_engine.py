@@ -27,6 +27,7 @@ from axionlike._exceptions import (
     ConfigurationError,
     DatasetError,
     EvaluationAbortedError,
+    EvaluationInterrupted,
     InvalidItemError,
     MissingFieldsError,
 )
@@ -50,6 +51,7 @@ from axionlike.runners._binding import BoundMetric, bind_metrics
 from axionlike.runners._compute import Compute, LocalCompute
 from axionlike.runners._config import EvaluationConfig
 from axionlike.runners._progress import Progress
+from axionlike.runners._savable import savable
 from axionlike.runners._task_phase import TaskCaller, apply_mapping, merge_output, task_identity, task_name
 from axionlike.runners._trials import resolve_reducers
 from axionlike.tracing import Span, get_tracer
@@ -58,6 +60,9 @@ _NO_SPAN = contextlib.nullcontext(Span())
 _EMPTY = "evaluation_inputs is empty: there is nothing to evaluate"
 _READ_AHEAD = 256
 """Rows read from the source at a time (a streamed source: in a worker thread)."""
+_YIELD_EVERY = 0.05
+"""Seconds a worker may run without giving the event loop a turn: fast native metrics complete
+without ever suspending, and Ctrl-C (a cancellation) only lands when a worker yields."""
 
 
 @dataclass(eq=False)
@@ -108,6 +113,8 @@ class Engine:
                     "has no threshold; give it one (thresholds=...) or use a score reducer"
                 )
         self._running = False
+        self.interruption: EvaluationInterrupted | None = None
+        """Set when the last run was cancelled (Ctrl-C): what was done and kept."""
 
     async def run(self) -> EvaluationResult:
         """Run the evaluation once; each call is a new run with its own id and statistics."""
@@ -133,6 +140,9 @@ class Engine:
         self._later_trials: deque[tuple[int, DatasetItem, int]] = deque()
         self._trial_parts: dict[int, dict[int, tuple[DatasetItem, TrialResult]]] = {}
         self._in_flight = 0
+        self._yield_at = time.perf_counter() + _YIELD_EVERY
+        self._unsavable_fields: set[str] = set()
+        self.interruption = None
         self._work_available = asyncio.Event()
         self._rows = self.dataset.rows()
         self._read: deque[tuple[int, DatasetItem | InvalidItemError]] = deque()
@@ -158,6 +168,12 @@ class Engine:
                 self._span(config.evaluation_name, kind="evaluation", metadata=self._trace_metadata()),
             ):
                 await asyncio.gather(*(self._worker() for _ in range(workers)))
+        except asyncio.CancelledError:
+            self.interruption = EvaluationInterrupted(
+                self._interrupted_line(),
+                partial_result=lambda: self._build_result(started_at, time.perf_counter() - clock),
+            )
+            raise
         finally:
             await self._compute.aclose()
             self.cache.close()
@@ -173,9 +189,25 @@ class Engine:
         """A tracing span, or a shared no-op context when tracing is off (the hot path)."""
         return self.tracer.span(name, **kwargs) if self.tracer.enabled else _NO_SPAN
 
+    def _interrupted_line(self) -> str:
+        """One line on a cancelled run: the items done and what the cache kept of them."""
+        done = f"{len(self._results):,} of {self.dataset.total:,}" if self.dataset.total else f"{len(self._results):,}"
+        stats = self.cache.stats()
+        if not stats["enabled"]:
+            kept = "nothing was cached (no cache_config); the exception's partial_result holds them"
+        else:
+            kept = (
+                f"{stats['metric']['writes']:,} scores and {stats['task']['writes']:,} task outputs were written "
+                f"to the {self.cache.location}, so a re-run computes only the rest"
+            )
+        return f"interrupted: {done} items done; {kept}"
+
     async def _worker(self) -> None:
         """Take metric jobs first (they finish admitted items), else admit the next item."""
         while True:
+            if time.perf_counter() >= self._yield_at:  # work that completes at once never suspends
+                self._yield_at = time.perf_counter() + _YIELD_EVERY
+                await asyncio.sleep(0)
             if self._jobs:
                 state, position = self._jobs.popleft()
                 state.scores[position] = await self._score(position, state.item, state.trial)
@@ -335,6 +367,7 @@ class Engine:
         )
 
     def _record(self, result: TestResult) -> None:
+        result = savable(result, self._unsavable_fields)
         self._results[result.index] = result
         if self.on_result is not None:
             self.on_result(result)

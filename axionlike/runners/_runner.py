@@ -79,8 +79,17 @@ class EvaluationRunner:
         return result
 
     def run(self) -> EvaluationResult:
-        """``execute`` from synchronous code, including inside a running event loop."""
-        return run_sync(self.execute())
+        """``execute`` from synchronous code, including inside a running event loop.
+
+        Ctrl-C stops the run within a moment and raises ``EvaluationInterrupted``, whose one-line
+        message says how many items were done and what the cache kept.
+        """
+        try:
+            return run_sync(self.execute())
+        except KeyboardInterrupt:
+            if self._engine.interruption is None:
+                raise
+            raise self._engine.interruption from None
 
 
 def evaluation_runner(

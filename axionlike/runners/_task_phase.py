@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from axionlike._exceptions import PathError, TaskError
 from axionlike._invoke import invoke
 from axionlike._paths import resolve
-from axionlike._redact import redact
+from axionlike._redact import excerpt, redact
 from axionlike.dataset import DatasetItem
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ def merge_output(item: DatasetItem, output: dict[str, Any]) -> DatasetItem:
         return item.merged(output)
     except ValidationError as exc:
         problems = "; ".join(
-            f"field '{'.'.join(map(str, e['loc']))}': {e['msg']} (got {e.get('input')!r:.60})" for e in exc.errors()
+            f"field '{'.'.join(map(str, e['loc']))}': {e['msg']} (got {excerpt(repr(e.get('input')), 60)})"
+            for e in exc.errors()
         )
         raise TaskError(f"task output for item '{item.id}' does not fit the item: {problems}") from None
 

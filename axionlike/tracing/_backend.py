@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from axionlike._redact import MASK, is_secret_key, redact
+from axionlike._redact import MASK, excerpt, is_secret_key, redact
+from axionlike._text import printable
 from axionlike.tracing._tracer import Span, SpanContext, Tracer, current_span
 
 logger = logging.getLogger("axionlike.tracing")
@@ -82,7 +83,7 @@ class Payload:
     __slots__ = ("text", "truncated", "value")
 
     def __init__(self, raw: Any, max_chars: int) -> None:
-        text = redact(json.dumps(_mask_keys(raw), default=str, ensure_ascii=False))
+        text = printable(redact(json.dumps(_mask_keys(raw), default=str, ensure_ascii=False)))
         self.truncated = len(text) > max_chars
         if self.truncated:
             text = f"{text[:max_chars]}... [truncated {len(text) - max_chars} chars]"
@@ -284,7 +285,7 @@ class BackendTracer(Tracer):
     def queue_json(self, kind: str, record: Mapping[str, Any]) -> None:
         """Queue ``record`` as compact JSON text, its None fields left out."""
         data = json.dumps({k: v for k, v in record.items() if v is not None}, default=str, ensure_ascii=False)
-        encoded = data.encode()
+        encoded = printable(data).encode()  # a lone surrogate becomes its JSON escape
         self.queue_record(kind, encoded, len(encoded))
 
     def send_pending(self) -> None:
@@ -322,7 +323,7 @@ class BackendTracer(Tracer):
         logger.warning(
             "%s tracing reported a problem (%s); the evaluation goes on, traces may be incomplete",
             self.name,
-            redact(detail)[:500],
+            excerpt(detail, 500),
         )
 
     # -- flush -------------------------------------------------------------------

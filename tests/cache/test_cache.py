@@ -1,7 +1,9 @@
 """Caching: content-addressed keys, memory and disk stores, resume after a kill."""
 
 import asyncio
+import contextlib
 import functools
+import gc
 import json
 import logging
 import os
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from axionlike._digest import digest
+from axionlike._exceptions import CacheError
 from axionlike.cache import DiskStore, MemoryStore, task_key
 from axionlike.cli import main as cli_main
 from axionlike.dataset import DatasetItem
@@ -276,6 +279,8 @@ def test_unserializable_task_output_is_not_cached_but_scored(store, caplog):
     )
     assert result.results[0].scores[0].score is not None
     assert result.metadata["cache"]["task"]["unserializable"] == 1
+    assert result.results[0].task_output["obj"].startswith("<")  # kept as its text form: the result saves
+    assert EvaluationResult.from_json(result.to_json()).results[0].task_output == result.results[0].task_output
 
 
 def _workload(cache_dir, log, out, delay="0"):
@@ -343,3 +348,132 @@ def test_cache_cli_info_and_clear(tmp_path, capsys):
     assert cli_main(["cache", "clear", str(tmp_path)]) == 0
     assert "removed 3 entries" in capsys.readouterr().out
     assert cli_main(["cache", "info", str(tmp_path / "nope")]) == 1
+
+
+def test_text_with_a_lone_surrogate_is_cached(tmp_path):
+    """An item with an explicit id and a lone surrogate in its text gets cache keys like any other."""
+    calls = Calls()
+    cache = CacheConfig(cache_type="disk", cache_dir=tmp_path)
+    data = [DatasetItem(id="odd", query="q\udfff", actual_output="a\udfff"), *items(2)]
+
+    def task(item):
+        return {"actual_output": item.query + "!"}
+
+    first = run(data, [Echo(calls=calls)], cache, task=task)
+    assert [r.succeeded for r in first.results] == [True] * 3
+    assert first.results[0].item.actual_output == "q\udfff!"
+    again = run(data, [Echo(calls=calls)], cache, task=task)
+    assert again.metadata["cache"]["task"]["hits"] == 3 and again.metadata["cache"]["metric"]["hits"] == 3
+    assert again.results[0].item.actual_output == "q\udfff!" and len(calls.metric) == 3
+    assert DatasetItem(query="q\udfff").id != DatasetItem(query="q\udffe").id  # derived ids too
+
+
+def _filled(directory: Path, n: int = 400) -> list[DatasetItem]:
+    """A disk cache in ``directory`` holding the scores of ``n`` items, every connection to it closed."""
+    data = [DatasetItem(id=str(i), query=f"q{i}", actual_output=f"answer {i} " * 20) for i in range(n)]
+    run(data, [Echo(calls=Calls())], CacheConfig(cache_type="disk", cache_dir=directory))
+    gc.collect()  # the cache writer thread's sqlite connection closes (and checkpoints its WAL) when collected
+    assert [p.name for p in directory.iterdir()] == ["cache.db"]
+    return data
+
+
+@contextlib.contextmanager
+def _read_only(directory: Path):
+    """``directory`` and its files made unwritable: by permissions, or for root (whom permissions do
+    not stop) with the immutable attribute."""
+    paths = [directory, *directory.iterdir()]
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in paths}
+        for p in paths:
+            p.chmod(modes[p] & ~0o222)
+        try:
+            yield
+        finally:
+            for p in paths:
+                p.chmod(modes[p])
+        return
+    if subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True).returncode != 0:
+        subprocess.run(["chattr", "-i", *map(str, paths)], capture_output=True)
+        pytest.skip("running as root without chattr +i: cannot make a directory read-only")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+
+
+@pytest.mark.parametrize("write_cache", [False, True])
+def test_a_read_only_cache_directory_is_read(tmp_path, caplog, capsys, write_cache):
+    data = _filled(tmp_path)
+    calls = Calls()
+    with _read_only(tmp_path), caplog.at_level(logging.WARNING, logger="axionlike.cache"):
+        result = run(
+            data, [Echo(calls=calls)], CacheConfig(cache_type="disk", cache_dir=tmp_path, write_cache=write_cache)
+        )
+        assert cli_main(["cache", "info", str(tmp_path)]) == 0
+    assert calls.metric == [] and result.metadata["cache"]["metric"]["hits"] == 400
+    assert "400 entries" in capsys.readouterr().out
+    assert ("cannot be written; reading its entries, writing none" in caplog.text) == write_cache
+
+
+def test_write_cache_false_opens_the_store_read_only(tmp_path):
+    data = _filled(tmp_path, 20)
+    before = (tmp_path / "cache.db").read_bytes()
+    calls = Calls()
+    result = run(
+        data + items(2), [Echo(calls=calls)], CacheConfig(cache_type="disk", cache_dir=tmp_path, write_cache=False)
+    )
+    assert result.metadata["cache"]["metric"]["hits"] == 20 and len(calls.metric) == 2
+    store = DiskStore(tmp_path, read_only=True)
+    assert store.read_only and len(store) == 20
+    with pytest.raises(CacheError, match="read-only"):
+        store.set("metric:x", {"score": 1.0})
+    store.close()
+    assert (tmp_path / "cache.db").read_bytes() == before
+
+
+def _damage(directory: Path, offset: int | None) -> None:
+    """Overwrite bytes of the cache file: its header (``offset=None``) or pages in its middle."""
+    path = directory / "cache.db"
+    with path.open("r+b") as db:
+        if offset is None:
+            db.write(b"garbage!" * 512)
+        else:
+            db.seek(offset)
+            db.write(bytes(range(256)) * 48)
+
+
+def test_a_cache_file_that_is_not_a_database_says_how_to_recover(tmp_path, capsys):
+    data = _filled(tmp_path, 50)
+    _damage(tmp_path, None)
+    fix = f"axionlike cache clear {tmp_path}"
+    with pytest.raises(CacheError, match="file is not a database") as error:
+        run(data, [Echo(calls=Calls())], CacheConfig(cache_type="disk", cache_dir=tmp_path))
+    assert fix in str(error.value)
+    assert cli_main(["cache", "info", str(tmp_path)]) == 1
+    assert "damaged (file is not a database)" in capsys.readouterr().err
+    assert cli_main(["cache", "clear", str(tmp_path)]) == 0
+    assert "removed the damaged cache" in capsys.readouterr().out
+    calls = Calls()
+    run(data, [Echo(calls=calls)], CacheConfig(cache_type="disk", cache_dir=tmp_path))
+    assert len(calls.metric) == 50 and len(DiskStore(tmp_path)) == 50
+
+
+def test_damage_inside_the_cache_file_is_warned_once_with_the_fix(tmp_path, caplog, capsys):
+    data = _filled(tmp_path)
+    _damage(tmp_path, (tmp_path / "cache.db").stat().st_size // 2)
+    calls = Calls()
+    cache = CacheConfig(cache_type="disk", cache_dir=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="axionlike.cache"):
+        result = run(data, [Echo(calls=calls)], cache)
+    assert result.success_rate == 1.0 and 0 < len(calls.metric) < 400  # what can be read still hits
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "is damaged" in warnings[0] and f"axionlike cache clear {tmp_path}" in warnings[0]
+    assert cli_main(["cache", "info", str(tmp_path)]) == 1
+    assert "damaged" in capsys.readouterr().err
+    assert cli_main(["cache", "clear", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert DiskStore.check(tmp_path) == []
+    calls = Calls()
+    run(data, [Echo(calls=calls)], cache)
+    again = run(data, [Echo(calls=calls)], cache)
+    assert len(calls.metric) == 400 and again.metadata["cache"]["metric"]["hits"] == 400

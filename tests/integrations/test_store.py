@@ -32,6 +32,16 @@ def test_journal_keeps_finished_rows_and_ignores_a_torn_last_line(tmp_path):
     assert entries[0].id == DatasetItem(query="q0").id
 
 
+def test_journal_keeps_text_with_a_lone_surrogate(tmp_path):
+    journal = Journal(tmp_path / "e.journal.jsonl")
+    journal.start(JournalHeader(run_id="r1", evaluation="e", started="2026-01-01T00:00:00+00:00"))
+    odd = TestResult(index=0, item=DatasetItem(id="odd", query="caf\udcc3 \udfff"))
+    journal.append(0, odd)
+    journal.append(1, _result(1, 0.5))
+    _, entries = journal.read()
+    assert entries[0].result == odd and entries[1].result.scores[0].score == 0.5
+
+
 def test_evaluation_keys_are_file_names():
     assert evaluation_key("evals/test_math.py::eval_add") == "evals.test_math.eval_add"
     assert evaluation_key("test_x.py::TestA::eval_b[gpt-4o]") == "test_x.TestA-eval_b-gpt-4o"

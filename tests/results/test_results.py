@@ -112,3 +112,29 @@ def test_normalized_dataframes_keep_task_failures_and_trials():
     assert "task broke" in dataset_items.set_index("id").loc["bad", "task_error"]
     assert set(metric_results.id) == {"ok"}  # the failed item has no score rows, only its item row
     assert sorted(metric_results.trial.fillna(-1)) == [-1, 0, 1]  # the reduced score and each trial
+
+
+def test_text_with_a_lone_surrogate_is_savable_and_renderable(tmp_path):
+    """Text decoded with ``surrogateescape`` (or a sliced emoji) holds lone surrogates, which UTF-8 refuses."""
+    odd = "caf\udcc3\udca9 \udfff"
+    items = [
+        DatasetItem(id="odd\udfff", query=odd, actual_output=odd, expected_output="other", note=[odd]),
+        DatasetItem(id="plain", actual_output="a", expected_output="a"),
+    ]
+    result = evaluation_runner(items, [ExactMatch(threshold=0.5)], "surrogates", show_progress=False)
+    assert [r.succeeded for r in result.results] == [True, True]
+
+    loaded = EvaluationResult.load(result.save(tmp_path / "run.json"))
+    assert loaded.results[0].item.query == odd and loaded.results[0].id == "odd\udfff"
+    assert loaded.results[0].item.model_extra["note"] == [odd]
+    assert loaded.model_dump() == result.model_dump()
+
+    frame = result.to_dataframe()
+    assert list(frame.id) == ["odd\\udfff", "plain"]  # shown as escapes in a DataFrame
+    assert frame["query"][0] == "caf\\udcc3\\udca9 \\udfff"
+    frame.to_csv(tmp_path / "run.csv")
+    assert list(result.to_dataframe("wide").id) == ["odd\\udfff", "plain"]
+
+    card = result.to_scorecard(tmp_path / "card.html")
+    assert "odd\\udfff" in (tmp_path / "card.html").read_text(encoding="utf-8")
+    assert "odd\\udfff" in str(card) and "odd\\udfff" in card._repr_html_()

@@ -9,7 +9,7 @@ import time
 import pytest
 from pydantic import BaseModel
 
-from axionlike import EvaluationAbortedError
+from axionlike import EvaluationAbortedError, EvaluationResult
 from axionlike._exceptions import ConfigurationError, DatasetError, UnknownMetricError
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import BaseMetric, ExactMatch, Latency, MetricResult, named
@@ -470,3 +470,48 @@ def test_two_named_lambdas_do_not_share_cached_scores():
     metrics = [named("one", lambda item: 1.0), named("zero", lambda item: 0.0)]
     result = evaluation_runner([item], metrics, "cached", cache_config=cache, show_progress=False)
     assert [s.score for s in result.results[0].scores] == [1.0, 0.0]
+
+
+class Opaque:
+    """A value JSON cannot hold (no pydantic serializer either)."""
+
+    def __repr__(self):
+        return "Opaque(handle=7)"
+
+
+class Tagging(BaseMetric):
+    """Scores 1.0 and reports an object in its metadata; reads the task's object as it is."""
+
+    required_fields = ("actual_output",)
+
+    async def execute(self, item):
+        assert isinstance(item.model_extra["client"], Opaque)  # metrics see the real object
+        return MetricResult(score=1.0, metadata={"raw": Opaque(), "fine": [1, {"d": "x"}]})
+
+
+def test_values_json_cannot_hold_are_kept_as_text_so_the_result_saves(tmp_path, caplog):
+    from datetime import date
+
+    items = [DatasetItem(id=str(i), query=f"q{i}", context_obj=Opaque(), day=date(2026, 1, i + 1)) for i in range(3)]
+    with caplog.at_level("WARNING", logger="axionlike.runners"):
+        result = run(
+            items,
+            [Tagging()],
+            task=lambda item: {"actual_output": "a", "client": Opaque(), "plain": {"n": [1, 2]}},
+            trials=2,
+        )
+    assert result.success_rate == 1.0 and result.summary["tagging"].mean == 1.0
+    first = result.results[0]
+    assert first.task_output["client"] == "Opaque(handle=7)" and first.task_output["plain"] == {"n": [1, 2]}
+    assert first.item.model_extra["context_obj"] == "Opaque(handle=7)"
+    assert first.item.model_extra["day"] == date(2026, 1, 1)  # pydantic writes dates: kept as they are
+    assert first.trials[1].scores[0].metadata == {"raw": "Opaque(handle=7)", "fine": [1, {"d": "x"}]}
+    warnings = [r.getMessage() for r in caplog.records]
+    assert any("item '0': task_output.client is not data JSON can hold" in w for w in warnings)
+    assert any("item '0': item.context_obj" in w for w in warnings)
+    assert not any("item.client" in w for w in warnings)  # the task's field is named once, as the task's
+    assert len(warnings) == len(set(w.split(": ", 1)[1] for w in warnings))  # once per field, not per item
+
+    loaded = EvaluationResult.load(result.save(tmp_path / "run.json"))
+    assert loaded.results[0].task_output == first.task_output
+    assert loaded.results[2].trials[0].scores[0].metadata["raw"] == "Opaque(handle=7)"

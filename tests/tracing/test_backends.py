@@ -241,3 +241,17 @@ def test_a_backend_far_behind_drops_spans_instead_of_queueing_them(backend, poin
     warnings = _tracing_warnings(caplog)
     assert len(warnings) == 1, [w.getMessage() for w in warnings]
     assert "3 spans behind; new spans are dropped" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_text_with_a_lone_surrogate_is_traced(backend, collector, point_sdk, caplog):
+    """A lone surrogate cannot be encoded as UTF-8: span payloads carry it as its JSON escape."""
+    point_sdk(backend, collector)
+    configure_tracing(backend)
+    odd = [DatasetItem(id="odd", query="caf\udcc3 \udfff", expected_output="x")]
+    with caplog.at_level(logging.WARNING, logger="axionlike.tracing"):
+        result = evaluation_runner(odd, [ExactMatch()], "surrogates", task=task, show_progress=False)
+    assert result.success_rate == 1.0
+    assert "reported a problem" not in caplog.text
+    task_span = one(nodes_of(backend, collector), name="task")
+    assert task_span.input == "caf\udcc3 \udfff"  # decoded back from the escape: nothing lost

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from axionlike._redact import redact
+from axionlike._redact import excerpt
 from axionlike._retry import retry_after_from_headers
 from axionlike.llm._pricing import completion_cost, embedding_cost
 from axionlike.llm._transports._base import Completion, Embedding, TransportError
@@ -140,8 +140,7 @@ def _error_message(raw: bytes) -> str:
 
 
 def _excerpt(text: str) -> str:
-    text = redact(" ".join(text.split()))
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+    return excerpt(text, _EXCERPT, one_line=True)
 
 
 # -- one session per event loop ------------------------------------------------------------

@@ -19,7 +19,7 @@ import time
 import types
 from typing import Any
 
-from axionlike._redact import redact
+from axionlike._redact import excerpt, mask_library_logs
 from axionlike._retry import retry_after_from_headers
 from axionlike.llm._transports._base import Completion, Embedding, TransportError
 from axionlike.results import Usage
@@ -56,6 +56,7 @@ def load_litellm() -> Any:
             import litellm
 
             litellm.suppress_debug_info = True
+            mask_library_logs()  # litellm, openai and httpx loggers exist now
             if "DEFAULT_MAX_RETRIES" not in os.environ:
                 # litellm's OpenAI embedding path turns max_retries=0 into this default
                 # (``max_retries or DEFAULT_MAX_RETRIES``); retries belong to axionlike's client.
@@ -184,7 +185,7 @@ def _transport_error(exc: BaseException, timeout: float) -> TransportError:
     if isinstance(exc, TimeoutError) or name in ("Timeout", "APITimeoutError"):
         return TransportError(f"no answer within {timeout}s", kind="timeout")
     status = getattr(exc, "status_code", None)
-    message = redact(" ".join(str(getattr(exc, "message", None) or exc).split()))[:300]
+    message = excerpt(str(getattr(exc, "message", None) or exc), 300, one_line=True)
     if name in ("APIConnectionError", "ServiceUnavailableError", "InternalServerError") and not isinstance(status, int):
         return TransportError(f"connection failed: {name}: {message}", kind="connection")
     if isinstance(status, int):

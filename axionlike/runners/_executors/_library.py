@@ -6,7 +6,7 @@ import enum
 import importlib.metadata
 from typing import Any
 
-from axionlike._redact import redact, redact_value
+from axionlike._redact import excerpt, redact, redact_value
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -63,5 +63,5 @@ def attribute_identity(attributes: dict[str, Any], skip: frozenset[str] = frozen
 
 def failure_text(library: str, name: str, item_id: str, exc: BaseException) -> str:
     """The message of an ExternalMetricError: which metric, which item, what the library said."""
-    detail = str(exc) or type(exc).__name__
-    return redact(f"{library} metric '{name}' failed on item '{item_id}': {type(exc).__name__}: {detail[:500]}")
+    detail = excerpt(str(exc) or type(exc).__name__, 500)
+    return redact(f"{library} metric '{name}' failed on item '{item_id}': {type(exc).__name__}: {detail}")

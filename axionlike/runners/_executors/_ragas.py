@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from axionlike._exceptions import ConfigurationError, ExternalMetricError, UnknownMetricError
+from axionlike._redact import excerpt
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import MetricResult
 from axionlike.runners._executors._base import MetricDescription
@@ -140,6 +141,6 @@ class RagasExecutor:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ExternalMetricError(
                 f"Ragas metric '{metric.name}' gave no usable score on item '{item.id}' "
-                f"(got {value!r:.60}; Ragas returns NaN when, e.g., no statements could be extracted)"
+                f"(got {excerpt(repr(value), 60)}; Ragas returns NaN when, e.g., no statements could be extracted)"
             )
         return MetricResult(score=float(value), explanation=reason)  # the engine's usage scope adds tokens and cost
