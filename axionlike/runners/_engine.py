@@ -349,21 +349,19 @@ class Engine:
             explanation += f"; trial 0: {scored[0].explanation}"
         usages = [s.usage for s in trial_scores if s.usage is not None]
         latencies = [s.latency for s in scored if s.latency is not None]
-        return scored[0].model_copy(
-            update={
-                "score": value,
-                "passed": value >= 0.5 if reducer.on_verdicts else bound.passed(value),
-                "explanation": explanation,
-                "usage": sum(usages, Usage()) if usages else None,
-                "latency": sum(latencies) if latencies else None,
-                "cached": all(s.cached for s in scored),
-                "metadata": {
-                    **scored[0].metadata,
-                    "reducer": reducer.name,
-                    "trial_scores": values,
-                    "failed_trials": failed,
-                },
-            }
+        first = scored[0]
+        return MetricScore(
+            name=first.name,
+            score=value,
+            threshold=first.threshold,
+            passed=value >= 0.5 if reducer.on_verdicts else bound.passed(value),
+            higher_is_better=first.higher_is_better,
+            explanation=explanation,
+            source=first.source,
+            latency=sum(latencies) if latencies else None,
+            usage=sum(usages, Usage()) if usages else None,
+            cached=all(s.cached for s in scored),
+            metadata={**first.metadata, "reducer": reducer.name, "trial_scores": values, "failed_trials": failed},
         )
 
     def _record(self, result: TestResult) -> None:
