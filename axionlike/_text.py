@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticSerializationError
+if TYPE_CHECKING:  # pydantic is imported when a model is written, so tracing imports without it
+    from pydantic import BaseModel
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 def printable(text: str) -> str:
@@ -22,6 +22,8 @@ def printable(text: str) -> str:
 def model_json(model: BaseModel) -> str:
     """``model`` as JSON text, also when its text holds lone surrogates: pydantic writes UTF-8
     only, so those models are written by ``json``, which keeps them as ``\\udfff`` escapes."""
+    from pydantic_core import PydanticSerializationError
+
     try:
         return model.model_dump_json()
     except PydanticSerializationError:
@@ -31,6 +33,8 @@ def model_json(model: BaseModel) -> str:
 def model_from_json(model: type[M], text: str) -> M:
     """The ``model`` that ``model_json`` wrote, lone surrogates restored (pydantic's parser refuses
     their escapes, ``json`` reads them)."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:

@@ -159,7 +159,7 @@ def test_an_openai_compatible_judge_never_imports_litellm(fake_llm):
         "from axionlike.dataset import DatasetItem\n"
         "from axionlike.runners import evaluation_runner\n"
         f"m = Faithfulness(model_name='openai/judge', api_base='{fake_llm.api_base}', api_key='dummy-key')\n"
-        "r = evaluation_runner([DatasetItem(actual_output='a', retrieved_content=['c'])], [m], 'x', show_progress=False)\n"
+        "r = evaluation_runner([DatasetItem(actual_output='a', retrieved_content=['c'])], [m], 'x', show_progress=False, summary_generator=None)\n"
         "print(r.results[0].scores[0].status, 'litellm' in sys.modules)\n"
     )
     assert _in_a_fresh_process(code) == "scored False"
