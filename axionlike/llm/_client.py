@@ -11,7 +11,6 @@ without one), with a repair step, under a ``litellm_structured`` span. A transpo
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -36,6 +35,7 @@ from axionlike.llm._transports import (
     Route,
     Transport,
     TransportError,
+    environment_read,
     import_in_background,
     resolve_route,
     transport_for,
@@ -156,6 +156,7 @@ class LLMClient:
         """``'direct'`` or ``'litellm'``: the route this client's calls take."""
         self.structured_output = structured_output
         self.params = params
+        self._built: tuple[tuple[str | None, ...], Transport] | None = None
 
     def __repr__(self) -> str:
         return f"LLMClient(model_name={self.model_name!r}, api_base={self.api_base!r}, route={self.route!r})"
@@ -290,15 +291,19 @@ class LLMClient:
 
     # -- internals --------------------------------------------------------------------
 
-    @functools.cached_property
     def _transport(self) -> Transport:
-        """Built on the first call, so keys and base URLs set in the environment after construction count."""
-        key = self._api_key
-        if key is None and is_local(self.api_base) and self.route == "litellm":
-            variable = key_variable(self.model_name)
-            if not (variable and os.environ.get(variable)):
-                key = _LOCAL_PLACEHOLDER_KEY  # the OpenAI SDK under litellm insists on a key; a local server needs none
-        return transport_for(self.model_name, api_base=self.api_base, api_key=key, route=self.route)
+        """Built on the first call, and again when the key or base-URL variables it read have
+        changed: a client shared by judges (one per setting, for the process) follows a new
+        ``OPENAI_BASE_URL``, such as a notebook's second local server."""
+        seen = environment_read(self.model_name)
+        if self._built is None or self._built[0] != seen:
+            key = self._api_key
+            if key is None and is_local(self.api_base) and self.route == "litellm":
+                variable = key_variable(self.model_name)
+                if not (variable and os.environ.get(variable)):
+                    key = _LOCAL_PLACEHOLDER_KEY  # the OpenAI SDK under litellm insists on a key; a local server needs none
+            self._built = (seen, transport_for(self.model_name, api_base=self.api_base, api_key=key, route=self.route))
+        return self._built[1]
 
     def _structured_mode(self) -> str:
         if self.structured_output != "auto":
@@ -318,7 +323,7 @@ class LLMClient:
 
     async def _call(self, operation: str, body: dict[str, Any], span: Any) -> tuple[Completion | Embedding, int]:
         """Send ``body`` by the transport's ``operation`` under flow control and retries; record its usage."""
-        transport = self._transport
+        transport = self._transport()
         send = transport.complete if operation == "complete" else transport.embed
         limits = self._limits()
         attempts = 0

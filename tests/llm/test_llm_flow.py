@@ -235,3 +235,24 @@ def test_engine_sums_llm_calls_made_anywhere_inside_a_metric(fake_llm):
     assert all(s.status == "error" and s.usage.calls == 1 for s in failed)
     assert result.metadata["usage"]["calls"] == 6 == fake_llm.calls
     assert result.metadata["usage"]["cost"] == pytest.approx(sum(s.usage.cost for s in ok + failed))
+
+
+def test_a_judge_follows_a_new_base_url_in_the_environment(monkeypatch):
+    """Judges with the same settings share one client for the process; when OPENAI_BASE_URL
+    changes (a notebook's second local server), their calls go to the new server."""
+    from axionlike.dataset import DatasetItem
+    from axionlike.metrics import Faithfulness
+    from axionlike.runners import evaluation_runner
+    from axionlike.testing import FakeLLMServer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "dummy-key")
+    item = DatasetItem(id="q", actual_output="Paris is in France.", retrieved_content=["Paris is in France."])
+    seen = []
+    for _ in range(2):
+        with FakeLLMServer() as server:
+            monkeypatch.setenv("OPENAI_BASE_URL", server.api_base)
+            result = evaluation_runner(
+                [item], [Faithfulness(model_name="openai/judge")], "x", show_progress=False, summary_generator=None
+            )
+            seen.append((result.results[0].scores[0].status, server.calls > 0))
+    assert seen == [("scored", True), ("scored", True)]

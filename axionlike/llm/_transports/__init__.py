@@ -12,7 +12,7 @@ import os
 from typing import Literal
 
 from axionlike._exceptions import ConfigurationError
-from axionlike.llm._keys import provider_of
+from axionlike.llm._keys import key_variable, provider_of
 from axionlike.llm._transports._base import Completion, Embedding, Route, Transport, TransportError
 from axionlike.llm._transports._direct import DirectTransport
 from axionlike.llm._transports._litellm import LiteLLMTransport, import_in_background, load_litellm
@@ -33,19 +33,28 @@ def resolve_route(model_name: str, route: Route) -> Literal["direct", "litellm"]
     return "direct" if provider_of(model_name) in _DIRECT_PROVIDERS else "litellm"
 
 
+def environment_read(model_name: str) -> tuple[str | None, ...]:
+    """The environment values a transport for ``model_name`` is built from (its key and base-URL
+    variables): when they change, the transport is built again."""
+    provider = provider_of(model_name)
+    direct_key, base_variables, _ = _DIRECT_PROVIDERS.get(provider or "", (None, (), None))
+    names = (key_variable(model_name), direct_key, *base_variables)
+    return tuple(os.environ.get(name) for name in names if name)
+
+
 def transport_for(model_name: str, *, api_base: str | None, api_key: str | None, route: Route) -> Transport:
     """The transport that sends ``model_name``'s requests (built when the client first calls)."""
     if resolve_route(model_name, route) == "litellm":
         return LiteLLMTransport(model_name, api_base=api_base, api_key=api_key)
     provider = provider_of(model_name)
-    key_variable, base_variables, default_base = _DIRECT_PROVIDERS.get(provider or "", (None, (), None))
+    direct_key, base_variables, default_base = _DIRECT_PROVIDERS.get(provider or "", (None, (), None))
     base = api_base or next((os.environ[v] for v in base_variables if os.environ.get(v)), None) or default_base
     if base is None:
         raise ConfigurationError(
             f"model '{model_name}' on the direct route needs api_base=... (the server's URL, up to /v1)"
             + (f" or the {base_variables[0]} environment variable" if base_variables else "")
         )
-    key = api_key or (os.environ.get(key_variable) if key_variable else None)
+    key = api_key or (os.environ.get(direct_key) if direct_key else None)
     wire_model = model_name.split("/", 1)[1] if provider in _DIRECT_PROVIDERS and "/" in model_name else model_name
     return DirectTransport(model_name, wire_model=wire_model, api_base=base, api_key=key)
 
@@ -56,6 +65,7 @@ __all__ = [
     "Route",
     "Transport",
     "TransportError",
+    "environment_read",
     "import_in_background",
     "load_litellm",
     "resolve_route",
