@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from conftest import MODEL, answer_text
+from marker_judge import MODEL, answer_text
 
 from axionlike._exceptions import ExternalMetricError
 from axionlike.dataset import DatasetItem

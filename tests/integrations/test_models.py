@@ -10,7 +10,7 @@ import textwrap
 import warnings
 
 import pytest
-from conftest import MODEL
+from marker_judge import MODEL
 from pydantic import BaseModel
 
 from axionlike._exceptions import UnknownMetricError
