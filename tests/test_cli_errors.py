@@ -140,3 +140,43 @@ def test_metric_parameters_that_are_not_a_mapping(tmp_path, capsys):
     config = _config(tmp_path, "dataset: d.jsonl\nmetrics:\n  - {regex_match: '^[0-9]+$'}\n")
     assert main(["run", config]) == 2
     assert "metrics[0] (regex_match): expected a mapping of parameters, got '^[0-9]+$'" in _error_line(capsys)
+
+
+def test_a_run_file_names_its_summary(tmp_path, capsys):
+    config = _config(tmp_path, "dataset: d.jsonl\nmetrics: [exact_match]\nsummary: line\nevaluation_name: terse\n")
+    assert main(["run", config, "--quiet", "--output", str(tmp_path / "r.json")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("terse · 1 items · success ") and " · exact_match " in out[0]
+    assert out[1].startswith("result written to")
+
+
+def test_a_run_file_with_no_summary_prints_only_where_the_result_went(tmp_path, capsys):
+    config = _config(tmp_path, "dataset: d.jsonl\nmetrics: [exact_match]\nsummary: none\n")
+    assert main(["run", config, "--quiet", "--output", str(tmp_path / "r.json")]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"result written to {tmp_path / 'r.json'}"]
+
+
+def test_a_run_file_picks_its_backend(tmp_path):
+    from axionlike.cli._run_file import read_config_file
+    from axionlike.runners import RayBackend
+
+    config = _config(tmp_path, "dataset: d.jsonl\nbackend: {ray: {address: auto, workers: 4}}\n")
+    assert read_config_file(config)[0].backend == RayBackend(address="auto", workers=4)
+    config = _config(tmp_path, "dataset: d.jsonl\nbackend: ray\n")
+    assert read_config_file(config)[0].backend == RayBackend()
+    config = _config(tmp_path, "dataset: d.jsonl\nbackend: local\n")
+    assert read_config_file(config)[0].backend is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("summary: short\n", "summary: expected scorecard, table, line or none; got 'short'"),
+        ("backend: spark\n", "backend: expected local, ray or {ray: {address: ..., workers: ...}}; got 'spark'"),
+        ("backend: {ray: {wokers: 4}}\n", "backend.ray: unknown key 'wokers' (did you mean 'workers'?)"),
+    ],
+)
+def test_a_wrong_summary_or_backend(tmp_path, capsys, text, expected):
+    config = _config(tmp_path, "dataset: d.jsonl\nmetrics: [exact_match]\n" + text)
+    assert main(["run", config, "--quiet"]) == 2
+    assert expected in _error_line(capsys)

@@ -15,11 +15,13 @@ from pydantic import BaseModel, ValidationError
 from axionlike._exceptions import ConfigurationError
 from axionlike.cache import CacheConfig
 from axionlike.metrics import metric_from_name, registered_metrics
-from axionlike.runners import ErrorConfig, EvaluationConfig
+from axionlike.results import LineSummary, MetricTableSummary, ScorecardSummary
+from axionlike.runners import ErrorConfig, EvaluationConfig, RayBackend
 
-_FILE_ONLY_KEYS = {"dataset", "metrics", "output", "cache", "errors"}
-_FILE_REPLACED_FIELDS = {"evaluation_inputs", "scoring_metrics", "cache_config", "error_config"}
+_FILE_ONLY_KEYS = {"dataset", "metrics", "output", "cache", "errors", "summary"}
+_FILE_REPLACED_FIELDS = {"evaluation_inputs", "scoring_metrics", "cache_config", "error_config", "summary_generator"}
 """EvaluationConfig fields a config file sets through its own keys (``dataset``, ``metrics``, ...)."""
+_SUMMARIES: dict[str, Any] = {"scorecard": ScorecardSummary, "table": MetricTableSummary, "line": LineSummary}
 
 
 def _unknown_key(where: str, key: str, valid: Iterable[str]) -> ConfigurationError:
@@ -47,6 +49,30 @@ def _build(model: type[BaseModel], where: str, params: dict[str, Any]) -> Any:
         return model(**params)
     except ValidationError as exc:
         raise _explain(where, exc, model.model_fields) from None
+
+
+def _summary(where: str, name: Any) -> Any:
+    """The summary a run ends with, by name: ``scorecard`` (the default), ``table``, ``line`` or ``none``."""
+    if name is None or name == "none":
+        return None
+    if name not in _SUMMARIES:
+        raise ConfigurationError(f"{where}: summary: expected scorecard, table, line or none; got {name!r}")
+    return _SUMMARIES[name]()
+
+
+def _backend(where: str, spec: Any) -> RayBackend | None:
+    """Where the work runs: ``local`` (this process), ``ray``, or ``{ray: {address: ..., workers: ...}}``
+    with ``RayBackend``'s settings."""
+    if spec is None or spec == "local":
+        return None
+    if spec == "ray":
+        spec = {"ray": {}}
+    if not isinstance(spec, dict) or set(spec) != {"ray"}:
+        raise ConfigurationError(
+            f"{where}: backend: expected local, ray or {{ray: {{address: ..., workers: ...}}}}; got {spec!r}"
+        )
+    backend: RayBackend = _build(RayBackend, f"{where}: backend.ray", dict(spec["ray"] or {}))
+    return backend
 
 
 def import_object(reference: str, near: Path | None = None) -> Any:
@@ -132,6 +158,10 @@ def read_config_file(path: str | Path) -> tuple[EvaluationConfig, Path | None]:
         settings["cache_config"] = _build(CacheConfig, f"{path}: cache", cache)
     if data.get("errors"):
         settings["error_config"] = _build(ErrorConfig, f"{path}: errors", dict(data["errors"]))
+    if "summary" in data:
+        settings["summary_generator"] = _summary(str(path), data["summary"])
+    if "backend" in data:
+        settings["backend"] = _backend(str(path), data["backend"])
     output = base / data["output"] if data.get("output") else None
     return _build(EvaluationConfig, str(path), settings), output
 
