@@ -156,7 +156,7 @@ class LLMClient:
         """``'direct'`` or ``'litellm'``: the route this client's calls take."""
         self.structured_output = structured_output
         self.params = params
-        self._built: tuple[tuple[str | None, ...], Transport] | None = None
+        self._built: tuple[int, Transport] | None = None
 
     def __repr__(self) -> str:
         return f"LLMClient(model_name={self.model_name!r}, api_base={self.api_base!r}, route={self.route!r})"
@@ -295,7 +295,7 @@ class LLMClient:
         """Built on the first call, and again when the key or base-URL variables it read have
         changed: a client shared by judges (one per setting, for the process) follows a new
         ``OPENAI_BASE_URL``, such as a notebook's second local server."""
-        seen = environment_read(self.model_name)
+        seen = hash(environment_read(self.model_name))  # a hash: the client keeps no copy of a key
         if self._built is None or self._built[0] != seen:
             key = self._api_key
             if key is None and is_local(self.api_base) and self.route == "litellm":
