@@ -16,7 +16,8 @@ import importlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal
 
@@ -319,33 +320,11 @@ class ToolCallSuccessGrader(BaseGrader):
 
     async def aevaluate(self, messages: Sequence[Mapping[str, Any]]) -> GraderScore:
         """Score ``messages``: successful calls / calls (1.0 = none failed)."""
-        calls = _trajectory(messages).tool_calls
-        if not calls:
-            return GraderScore(
-                name=self.name,
-                score=1.0,
-                reason="no tool calls, so none failed",
-                metadata={"call_count": 0, "failed_count": 0, "failures": []},
-            )
-        failures: list[dict[str, Any]] = []
-        for index, call in enumerate(calls):
-            why = self._failure(call.result)
-            if why is not None:
-                failures.append({"call": index, "name": call.name, "message": call.step, "why": why})
-        succeeded = len(calls) - len(failures)
-        if failures:
-            shown = "; ".join(
-                f"call {f['call']} {f['name']} at messages[{f['message']}]: {f['why']}"
-                for f in failures[:_REASON_ITEMS]
-            )
-            reason = f"{succeeded} of {len(calls)} tool calls succeeded; {shown}"
-        else:
-            reason = f"every tool call succeeded (calls: {len(calls)})"
-        return GraderScore(
-            name=self.name,
-            score=succeeded / len(calls),
-            reason=reason,
-            metadata={"call_count": len(calls), "failed_count": len(failures), "failures": failures},
+        return _share_of_calls(
+            self.name,
+            _trajectory(messages).tool_calls,
+            lambda call: self._failure(call.result),
+            _SUCCESS_REPORT,
         )
 
     def _failure(self, result: str | None) -> str | None:
@@ -398,33 +377,11 @@ class ToolParameterCheckGrader(BaseGrader):
 
     async def aevaluate(self, messages: Sequence[Mapping[str, Any]]) -> GraderScore:
         """Score ``messages``: calls with valid arguments / calls (1.0 = all valid)."""
-        calls = _trajectory(messages).tool_calls
-        if not calls:
-            return GraderScore(
-                name=self.name,
-                score=1.0,
-                reason="no tool calls to check",
-                metadata={"call_count": 0, "invalid_count": 0, "invalid": []},
-            )
-        invalid: list[dict[str, Any]] = []
-        for index, call in enumerate(calls):
-            problem = self._problem(call)
-            if problem is not None:
-                invalid.append({"call": index, "name": call.name, "message": call.step, "problem": problem})
-        valid = len(calls) - len(invalid)
-        if invalid:
-            shown = "; ".join(
-                f"call {i['call']} {i['name']} at messages[{i['message']}]: {i['problem']}"
-                for i in invalid[:_REASON_ITEMS]
-            )
-            reason = f"{valid} of {len(calls)} tool calls have valid arguments; {shown}"
-        else:
-            reason = f"every tool call has valid arguments (calls: {len(calls)})"
-        return GraderScore(
-            name=self.name,
-            score=valid / len(calls),
-            reason=reason,
-            metadata={"call_count": len(calls), "invalid_count": len(invalid), "invalid": invalid},
+        return _share_of_calls(
+            self.name,
+            _trajectory(messages).tool_calls,
+            self._problem,
+            _PARAMETER_REPORT,
         )
 
     def _problem(self, call: ToolCall) -> str | None:
@@ -436,6 +393,69 @@ class ToolParameterCheckGrader(BaseGrader):
         if error is None:
             return None
         return error.message if error.json_path == "$" else f"{error.json_path}: {error.message}"
+
+
+@dataclass(frozen=True)
+class _CallReport:
+    """How a grader that checks each tool call reports: its metadata keys and its reason's words."""
+
+    count_key: str
+    list_key: str
+    why_key: str
+    passed: str
+    every: str
+    none: str
+
+
+_SUCCESS_REPORT = _CallReport(
+    count_key="failed_count",
+    list_key="failures",
+    why_key="why",
+    passed="tool calls succeeded",
+    every="every tool call succeeded",
+    none="no tool calls, so none failed",
+)
+_PARAMETER_REPORT = _CallReport(
+    count_key="invalid_count",
+    list_key="invalid",
+    why_key="problem",
+    passed="tool calls have valid arguments",
+    every="every tool call has valid arguments",
+    none="no tool calls to check",
+)
+
+
+def _share_of_calls(
+    name: str, calls: Sequence[ToolCall], problem_of: Callable[[ToolCall], str | None], report: _CallReport
+) -> GraderScore:
+    """Share of ``calls`` without a problem (1.0 with no calls), the reason naming the first few with one."""
+    if not calls:
+        return GraderScore(
+            name=name,
+            score=1.0,
+            reason=report.none,
+            metadata={"call_count": 0, report.count_key: 0, report.list_key: []},
+        )
+    found: list[dict[str, Any]] = []
+    for index, call in enumerate(calls):
+        problem = problem_of(call)
+        if problem is not None:
+            found.append({"call": index, "name": call.name, "message": call.step, report.why_key: problem})
+    passed = len(calls) - len(found)
+    if found:
+        shown = "; ".join(
+            f"call {f['call']} {f['name']} at messages[{f['message']}]: {f[report.why_key]}"
+            for f in found[:_REASON_ITEMS]
+        )
+        reason = f"{passed} of {len(calls)} {report.passed}; {shown}"
+    else:
+        reason = f"{report.every} (calls: {len(calls)})"
+    return GraderScore(
+        name=name,
+        score=passed / len(calls),
+        reason=reason,
+        metadata={"call_count": len(calls), report.count_key: len(found), report.list_key: found},
+    )
 
 
 def _trajectory(messages: Any) -> Trajectory:
