@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 from axionlike._exceptions import ConfigurationError, GraderInputError, MissingDependencyError
 from axionlike._redact import excerpt
 from axionlike.graders._base import BaseGrader, GraderScore
-from axionlike.graders._trajectory import ToolCall, Trajectory
+from axionlike.graders._trajectory import ToolCall, Trajectory, call_arguments
 
 _METRICS = ("f1", "precision", "recall")
 
@@ -505,17 +505,8 @@ def _reference_calls(value: Any, field_name: str = "reference_tool_calls") -> li
         definition = item.get("function", item) if isinstance(item, Mapping) else None
         if not isinstance(definition, Mapping) or not isinstance(definition.get("name"), str) or not definition["name"]:
             raise GraderInputError(f"{where}: expected a tool call with a 'name' (or a 'function' with one)")
-        arguments = definition.get("arguments", {})
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            except json.JSONDecodeError as exc:
-                raise GraderInputError(
-                    f"{where}: arguments of {definition['name']!r} are not valid JSON ({exc.msg} at {exc.pos})"
-                ) from None
-        if not isinstance(arguments, Mapping):
-            raise GraderInputError(f"{where}: arguments of {definition['name']!r} must be a JSON object")
-        calls.append(ToolCall(definition["name"], dict(arguments)))
+        arguments = call_arguments(definition.get("arguments", {}), definition["name"], where)
+        calls.append(ToolCall(definition["name"], arguments))
     return calls
 
 

@@ -107,18 +107,23 @@ def _tool_call(raw: Any, where: str, step: int) -> ToolCall:
     function = raw.get("function")
     if not isinstance(function, Mapping) or not isinstance(function.get("name"), str) or not function["name"]:
         raise GraderInputError(f"{where}: expected 'function' with a 'name'")
-    arguments = function.get("arguments", "{}")
+    arguments = call_arguments(function.get("arguments", "{}"), function["name"], where)
+    call_id = raw.get("id")
+    return ToolCall(function["name"], arguments, str(call_id) if call_id is not None else None, step)
+
+
+def call_arguments(arguments: Any, name: str, where: str) -> dict[str, Any]:
+    """A tool call's arguments as a dict: a JSON object, or its text (empty text is no arguments)."""
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
         except json.JSONDecodeError as exc:
             raise GraderInputError(
-                f"{where}: arguments of {function['name']!r} are not valid JSON ({exc.msg} at {exc.pos})"
+                f"{where}: arguments of {name!r} are not valid JSON ({exc.msg} at {exc.pos})"
             ) from None
     if not isinstance(arguments, Mapping):
-        raise GraderInputError(f"{where}: arguments of {function['name']!r} must be a JSON object")
-    call_id = raw.get("id")
-    return ToolCall(function["name"], dict(arguments), str(call_id) if call_id is not None else None, step)
+        raise GraderInputError(f"{where}: arguments of {name!r} must be a JSON object")
+    return dict(arguments)
 
 
 def _last_unanswered(calls: list[ToolCall]) -> int | None:
