@@ -203,13 +203,9 @@ class ReasoningFormatGrader(BaseGrader):
 
     async def aevaluate(self, response: str) -> GraderScore:
         """1.0 when ``response`` has the reasoning format, else 0.0 with what is wrong."""
-        response = _text(response, "response")
-        metadata: dict[str, Any] = {"think_tag": self.think_tag, "answer_tag": self.answer_tag}
-        reasoning = _reasoning(response, self.think_tag)
-        if isinstance(reasoning, _Flaw):
-            return _flawed(self.name, reasoning, metadata)
-        thinking, rest = reasoning
-        metadata["thinking_chars"] = len(thinking.strip())
+        metadata, rest = _after_thinking(response, self.think_tag, self.answer_tag)
+        if isinstance(rest, _Flaw):
+            return _flawed(self.name, rest, metadata)
         answer = _answer(rest, self.think_tag, self.answer_tag)
         if isinstance(answer, _Flaw):
             return _flawed(self.name, answer, metadata)
@@ -217,7 +213,7 @@ class ReasoningFormatGrader(BaseGrader):
         return GraderScore(
             name=self.name,
             score=1.0,
-            reason=f"<{self.think_tag}> block ({len(thinking.strip())} characters) then an answer ({len(answer)} characters)",
+            reason=f"<{self.think_tag}> block ({metadata['thinking_chars']} characters) then an answer ({len(answer)} characters)",
             metadata=metadata,
         )
 
@@ -255,13 +251,9 @@ class ReasoningToolCallFormatGrader(BaseGrader):
 
     async def aevaluate(self, response: str) -> GraderScore:
         """1.0 when ``response`` has the reasoning format with an answer or valid tool calls, else 0.0."""
-        response = _text(response, "response")
-        metadata: dict[str, Any] = {"think_tag": self.think_tag, "answer_tag": self.answer_tag}
-        reasoning = _reasoning(response, self.think_tag)
-        if isinstance(reasoning, _Flaw):
-            return _flawed(self.name, reasoning, metadata)
-        thinking, rest = reasoning
-        metadata["thinking_chars"] = len(thinking.strip())
+        metadata, rest = _after_thinking(response, self.think_tag, self.answer_tag)
+        if isinstance(rest, _Flaw):
+            return _flawed(self.name, rest, metadata)
         if f"<{_TOOL_CALL}>" in rest or f"</{_TOOL_CALL}>" in rest:
             metadata["kind"] = "tool_calls"
             calls = _tool_calls(rest)
@@ -322,6 +314,18 @@ def _tool_call(text: str, number: int) -> dict[str, Any] | _Flaw:
         kind = _json_type(value["arguments"])
         return _Flaw("invalid_tool_call", f"tool call {number} ({name}): 'arguments' is a {kind}, not an object")
     return value
+
+
+def _after_thinking(response: Any, think_tag: str, answer_tag: str | None) -> tuple[dict[str, Any], str | _Flaw]:
+    """The metadata so far, and what follows the response's thinking block (or what is wrong with it)."""
+    response = _text(response, "response")
+    metadata: dict[str, Any] = {"think_tag": think_tag, "answer_tag": answer_tag}
+    reasoning = _reasoning(response, think_tag)
+    if isinstance(reasoning, _Flaw):
+        return metadata, reasoning
+    thinking, rest = reasoning
+    metadata["thinking_chars"] = len(thinking.strip())
+    return metadata, rest
 
 
 def _flawed(name: str, flaw: _Flaw, metadata: dict[str, Any]) -> GraderScore:
