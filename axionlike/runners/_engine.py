@@ -14,10 +14,11 @@ import asyncio
 import contextlib
 import functools
 import itertools
+import operator
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +44,6 @@ from axionlike.results import (
     EvaluationResult,
     MetricScore,
     TestResult,
-    TrialResult,
     Usage,
     build_result,
 )
@@ -65,9 +65,9 @@ _YIELD_EVERY = 0.05
 without ever suspending, and Ctrl-C (a cancellation) only lands when a worker yields."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _InFlight:
-    """An admitted item whose metrics are still running."""
+    """An admitted item (one trial of it, with trials) whose metrics are still running."""
 
     index: int
     item: DatasetItem
@@ -75,10 +75,35 @@ class _InFlight:
     task_cached: bool
     scores: list[MetricScore | None]
     trial: int = 0
+    trials: _Trials | None = None
+    """The item's trials, when the run has more than one."""
+    error: ErrorInfo | None = None
+    """The trial's task error (its metrics did not run)."""
     remaining: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.remaining = len(self.scores)
+
+    @property
+    def final_scores(self) -> list[MetricScore]:
+        """The scores, once every metric has run (``remaining`` is 0)."""
+        return self.scores  # type: ignore[return-value]
+
+
+@dataclass(eq=False, slots=True)
+class _Trials:
+    """An item's trials in a run with ``trials > 1``, gathered as they finish."""
+
+    count: int
+    done: list[_InFlight] = field(default_factory=list)
+
+    def add(self, state: _InFlight) -> list[_InFlight] | None:
+        """Record a finished trial; every trial of the item, in order, once it was the last."""
+        self.done.append(state)
+        if len(self.done) < self.count:
+            return None
+        done, self.done = self.done, []  # no cycle left between the trials and their states
+        return sorted(done, key=operator.attrgetter("trial"))
 
 
 class Engine:
@@ -137,8 +162,7 @@ class Engine:
         self._abort: ErrorInfo | None = None
         self._usage = Usage()
         self._jobs: deque[tuple[_InFlight, int]] = deque()
-        self._later_trials: deque[tuple[int, DatasetItem, int]] = deque()
-        self._trial_parts: dict[int, dict[int, tuple[DatasetItem, TrialResult]]] = {}
+        self._later_trials: deque[tuple[int, DatasetItem, _Trials, tuple[int]]] = deque()
         self._in_flight = 0
         self._yield_at = time.perf_counter() + _YIELD_EVERY
         self._unsavable_fields: set[str] = set()
@@ -225,11 +249,15 @@ class Engine:
                 if isinstance(item, InvalidItemError):
                     self._record(TestResult(index=index, item=None, error=ErrorInfo.from_exception(item, "input")))
                     continue
-                if self.config.trials > 1:
-                    self._later_trials.extend((index, item, trial) for trial in range(1, self.config.trials))
+                trials = _Trials(self.config.trials) if self.config.trials > 1 else None
+                numbers: Sequence[int] = (0,)
+                if trials is not None and self._task is None:  # every trial scores the same item
+                    numbers = range(trials.count)
+                elif trials is not None:  # each trial runs the task: admitted one at a time
+                    self._later_trials.extend((index, item, trials, (t,)) for t in range(1, trials.count))
                     self._work_available.set()
-                self._in_flight += 1
-                await self._admit(index, item, 0)
+                self._in_flight += len(numbers)
+                await self._admit(index, item, trials, numbers)
                 continue
             if self._in_flight == 0:
                 self._work_available.set()
@@ -255,41 +283,42 @@ class Engine:
         self._rows_seen += len(chunk)
         return chunk
 
-    async def _admit(self, index: int, item: DatasetItem, trial: int) -> None:
-        """Run one trial of the item's task (if any) and queue its metric jobs."""
+    async def _admit(
+        self, index: int, item: DatasetItem, trials: _Trials | None = None, numbers: Sequence[int] = (0,)
+    ) -> None:
+        """Run the item's task (if any) for trial ``numbers[0]`` and queue the metric jobs of each
+        trial in ``numbers``: one trial with a task, all of them without (they score the same item)."""
         task_output: dict[str, Any] | None = None
         task_cached = False
         try:
             if self._task is not None:
-                task_output, task_cached = await self._run_task(item, trial)
+                task_output, task_cached = await self._run_task(item, numbers[0])
                 item = self._task.merge(item, task_output)
             elif self.config.scoring_key_mapping:
                 mapped = apply_mapping(item.fields(), self.config.scoring_key_mapping, item.id, "item")
                 item = merge_output(item, mapped)
         except Exception as exc:
             error = ErrorInfo.from_exception(exc, "task")
-            if self.config.trials > 1:
-                self._finish_trial(index, item, TrialResult(trial=trial, task_output=task_output, error=error))
-            else:
+            if trials is None:
                 self._finish_item(TestResult(index=index, item=item, task_output=task_output, error=error))
+                return
+            for number in numbers:
+                self._finish_trial(_InFlight(index, item, task_output, False, [], number, trials, error))
             return
-        state = _InFlight(index, item, task_output, task_cached, [None] * len(self.metrics), trial)
-        self._jobs.extend((state, position) for position in range(len(self.metrics)))
+        for number in numbers:
+            state = _InFlight(index, item, task_output, task_cached, [None] * len(self.metrics), number, trials)
+            self._jobs.extend((state, position) for position in range(len(self.metrics)))
         self._work_available.set()
 
     def _complete(self, state: _InFlight) -> None:
-        scores: list[MetricScore] = state.scores  # type: ignore[assignment]
-        if self.config.trials > 1:
-            trial = TrialResult(
-                trial=state.trial, task_output=state.task_output, scores=scores, task_cached=state.task_cached
-            )
-            self._finish_trial(state.index, state.item, trial)
+        if state.trials is not None:
+            self._finish_trial(state)
             return
         result = TestResult(
             index=state.index,
             item=state.item,
             task_output=state.task_output,
-            scores=scores,
+            scores=state.final_scores,
             task_cached=state.task_cached,
         )
         self._finish_item(self._with_aggregates(result))
@@ -300,69 +329,92 @@ class Engine:
             result.aggregates = [aggregator.aggregate(by_name) for aggregator in self.aggregators]
         return result
 
-    def _finish_trial(self, index: int, item: DatasetItem, trial: TrialResult) -> None:
-        """One trial of an item is done (``item`` as that trial's task left it); the item is, once
-        all its trials are, with their scores reduced."""
-        parts = self._trial_parts.setdefault(index, {})
-        parts[trial.trial] = (item, trial)
-        if len(parts) < self.config.trials:
+    def _finish_trial(self, state: _InFlight) -> None:
+        """One trial of an item is done; the item is, once all its trials are, with their scores reduced."""
+        assert state.trials is not None
+        trials = state.trials.add(state)
+        if trials is None:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._work_available.set()
             return
-        del self._trial_parts[index]
-        self._finish_item(self._with_aggregates(self._reduced(index, [parts[t] for t in range(self.config.trials)])))
+        self._finish_item(self._with_aggregates(self._reduced(trials)))
 
-    def _reduced(self, index: int, parts: list[tuple[DatasetItem, TrialResult]]) -> TestResult:
-        """The item's result from its trials: each metric's scored trials reduced to one score."""
-        trials = [trial for _, trial in parts]
-        ran = [(item, trial) for item, trial in parts if trial.error is None]
-        if not ran:  # every trial's task failed: the item's error is the first trial's
-            item, first = parts[0]
-            return TestResult(index=index, item=item, task_output=first.task_output, error=first.error, trials=trials)
-        item, first = ran[0]
-        return TestResult(
-            index=index,
-            item=item,
-            task_output=first.task_output,
-            scores=[
-                self._reduced_score(position, [trial.scores[position] for _, trial in ran])
-                for position in range(len(self.metrics))
-            ],
-            task_cached=all(trial.task_cached for trial in trials),
-            trials=trials,
+    def _reduced(self, trials: list[_InFlight]) -> TestResult:
+        """The item's result from its trials (each with the item as its task left it): each metric's
+        scored trials reduced to one score, and every trial's own outcome kept."""
+        kept = [
+            {
+                "trial": t.trial,
+                "task_output": t.task_output,
+                "error": t.error,
+                "scores": t.scores,
+                "task_cached": t.task_cached,
+            }
+            for t in trials
+        ]
+        ran = [t for t in trials if t.error is None]
+        first = ran[0] if ran else trials[0]  # every trial's task failed: the item's error is the first's
+        return TestResult.model_validate(  # one validation builds the reduced scores and trial records
+            {
+                "index": first.index,
+                "item": first.item,
+                "task_output": first.task_output,
+                "error": first.error,
+                "scores": [
+                    self._reduced_score(position, [t.final_scores[position] for t in ran])
+                    for position in range(len(self.metrics))
+                ]
+                if ran
+                else [],
+                "task_cached": all(t.task_cached for t in trials),
+                "trials": kept,
+            }
         )
 
-    def _reduced_score(self, position: int, trial_scores: list[MetricScore]) -> MetricScore:
+    def _reduced_score(self, position: int, trial_scores: list[MetricScore]) -> MetricScore | dict[str, Any]:
+        """One metric's score on an item from its trials' scores, by the metric's reducer: a new
+        score's fields (the item's result validates them with the rest), or the first trial's
+        error or skip when no trial scored."""
         bound = self.metrics[position]
         reducer = self.reducers[bound.name]
-        scored = [s for s in trial_scores if s.status == "scored" and s.score is not None]
+        scored: list[MetricScore] = []
+        values: list[float] = []
+        verdicts: list[bool] = []
+        latency: float | None = None
+        usage: Usage | None = None
+        for s in trial_scores:
+            if s.usage is not None:  # a failed trial's calls still cost
+                usage = s.usage if usage is None else usage + s.usage
+            if s.status == "scored" and s.score is not None:
+                scored.append(s)
+                values.append(s.score)
+                verdicts.append(bool(s.passed))
+                if s.latency is not None:
+                    latency = s.latency if latency is None else latency + s.latency
         if not scored:  # no trial scored: the item keeps the first trial's error or skip
             return trial_scores[0]
-        values = [s.score for s in scored if s.score is not None]
-        value = reducer.reduce(values, [bool(s.passed) for s in scored])
+        first = scored[0]
+        value = reducer.reduce(values, verdicts)
         failed = len(trial_scores) - len(scored)
         explanation = f"{reducer.name} of {len(scored)} trials"
         if failed:
             explanation += f"; {failed} trial(s) failed"
-        if scored[0].explanation:
-            explanation += f"; trial 0: {scored[0].explanation}"
-        usages = [s.usage for s in trial_scores if s.usage is not None]
-        latencies = [s.latency for s in scored if s.latency is not None]
-        first = scored[0]
-        return MetricScore(
-            name=first.name,
-            score=value,
-            threshold=first.threshold,
-            passed=value >= 0.5 if reducer.on_verdicts else bound.passed(value),
-            higher_is_better=first.higher_is_better,
-            explanation=explanation,
-            source=first.source,
-            latency=sum(latencies) if latencies else None,
-            usage=sum(usages, Usage()) if usages else None,
-            cached=all(s.cached for s in scored),
-            metadata={**first.metadata, "reducer": reducer.name, "trial_scores": values, "failed_trials": failed},
-        )
+        if first.explanation:
+            explanation += f"; trial 0: {first.explanation}"
+        return {
+            "name": first.name,
+            "score": value,
+            "threshold": first.threshold,
+            "passed": value >= 0.5 if reducer.on_verdicts else bound.passed(value),
+            "higher_is_better": first.higher_is_better,
+            "explanation": explanation,
+            "source": first.source,
+            "latency": latency,
+            "usage": usage,
+            "cached": all(s.cached for s in scored),
+            "metadata": {**first.metadata, "reducer": reducer.name, "trial_scores": values, "failed_trials": failed},
+        }
 
     def _record(self, result: TestResult) -> None:
         result = savable(result, self._unsavable_fields)
