@@ -102,9 +102,13 @@ def _plain_result(result: TestResult) -> bool:
     for score in (*result.scores, *result.aggregates):
         if score.metadata and not _plain(score.metadata):
             return False
-    return not result.trials or all(
-        _plain(t.task_output) and all(_plain(s.metadata) for s in t.scores) for t in result.trials
-    )
+    for trial in result.trials:
+        if not _plain(trial.task_output):
+            return False
+        for score in trial.scores:
+            if score.metadata and not _plain(score.metadata):
+                return False
+    return True
 
 
 def savable(result: TestResult, warned: set[str]) -> TestResult:
