@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from typing import Any
 
@@ -107,7 +108,7 @@ def unfold(result: TestResult, names: list[str]) -> TestResult:
     """
     if not result.trials:
         return result.model_copy(update={"scores": _unfolded(result.scores, names)})
-    trials = [trial.model_copy(update={"scores": _unfolded(trial.scores, names)}) for trial in result.trials]
+    trials = [dataclasses.replace(trial, scores=_unfolded(trial.scores, names)) for trial in result.trials]
     ran = [trial.scores for trial in trials if trial.error is None]
     scores = [_mean_of_trials([s for scores in ran for s in scores if s.name == name]) for name in names] if ran else []
     return result.model_copy(update={"scores": [s for s in scores if s is not None], "trials": trials})

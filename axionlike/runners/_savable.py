@@ -10,6 +10,7 @@ dataclasses, dates and the like are kept as they are (pydantic writes them).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -125,11 +126,10 @@ def savable(result: TestResult, warned: set[str]) -> TestResult:
     }
     if result.trials:
         update["trials"] = [
-            trial.model_copy(
-                update={
-                    "task_output": _savable(trial.task_output, f"trials[{trial.trial}].task_output", replaced),
-                    "scores": _savable_scores(trial.scores, replaced),
-                }
+            dataclasses.replace(
+                trial,
+                task_output=_savable(trial.task_output, f"trials[{trial.trial}].task_output", replaced),
+                scores=_savable_scores(trial.scores, replaced),
             )
             for trial in result.trials
         ]
