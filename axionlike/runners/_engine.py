@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import functools
 import itertools
-import operator
 import time
 import uuid
 from collections import deque
@@ -94,16 +93,21 @@ class _InFlight:
 class _Trials:
     """An item's trials in a run with ``trials > 1``, gathered as they finish."""
 
-    count: int
-    done: list[_InFlight] = field(default_factory=list)
+    done: list[_InFlight | None]
+    pending: int
+
+    @classmethod
+    def of(cls, count: int) -> _Trials:
+        return cls([None] * count, count)
 
     def add(self, state: _InFlight) -> list[_InFlight] | None:
         """Record a finished trial; every trial of the item, in order, once it was the last."""
-        self.done.append(state)
-        if len(self.done) < self.count:
+        self.done[state.trial] = state
+        self.pending -= 1
+        if self.pending:
             return None
         done, self.done = self.done, []  # no cycle left between the trials and their states
-        return sorted(done, key=operator.attrgetter("trial"))
+        return done  # type: ignore[return-value]  # every trial has its slot filled once none is pending
 
 
 class Engine:
@@ -249,12 +253,12 @@ class Engine:
                 if isinstance(item, InvalidItemError):
                     self._record(TestResult(index=index, item=None, error=ErrorInfo.from_exception(item, "input")))
                     continue
-                trials = _Trials(self.config.trials) if self.config.trials > 1 else None
+                trials = _Trials.of(self.config.trials) if self.config.trials > 1 else None
                 numbers: Sequence[int] = (0,)
                 if trials is not None and self._task is None:  # every trial scores the same item
-                    numbers = range(trials.count)
+                    numbers = range(self.config.trials)
                 elif trials is not None:  # each trial runs the task: admitted one at a time
-                    self._later_trials.extend((index, item, trials, (t,)) for t in range(1, trials.count))
+                    self._later_trials.extend((index, item, trials, (t,)) for t in range(1, self.config.trials))
                     self._work_available.set()
                 self._in_flight += len(numbers)
                 await self._admit(index, item, trials, numbers)
@@ -383,6 +387,7 @@ class Engine:
         verdicts: list[bool] = []
         latency: float | None = None
         usage: Usage | None = None
+        cached = True
         for s in trial_scores:
             if s.usage is not None:  # a failed trial's calls still cost
                 usage = s.usage if usage is None else usage + s.usage
@@ -390,6 +395,7 @@ class Engine:
                 scored.append(s)
                 values.append(s.score)
                 verdicts.append(bool(s.passed))
+                cached = cached and s.cached
                 if s.latency is not None:
                     latency = s.latency if latency is None else latency + s.latency
         if not scored:  # no trial scored: the item keeps the first trial's error or skip
@@ -412,7 +418,7 @@ class Engine:
             "source": first.source,
             "latency": latency,
             "usage": usage,
-            "cached": all(s.cached for s in scored),
+            "cached": cached,
             "metadata": {**first.metadata, "reducer": reducer.name, "trial_scores": values, "failed_trials": failed},
         }
 
