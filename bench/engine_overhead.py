@@ -1,5 +1,6 @@
-"""Engine overhead: trivial metrics, measured beside a bare asyncio.gather; and per metric call
-with ``trials=3`` against a plain run of as many calls (target: no more per call, issue 18).
+"""Engine overhead: trivial metrics, measured beside a bare asyncio.gather; and CPU per metric
+call with ``trials=3`` against a plain run of as many calls, with the garbage collector on and
+paused (target: no more per call, issue 18).
 
 Run: .venv/bin/python bench/engine_overhead.py
 """
@@ -7,6 +8,10 @@ Run: .venv/bin/python bench/engine_overhead.py
 from __future__ import annotations
 
 import asyncio
+import gc
+import statistics
+from collections.abc import Callable
+from typing import Any
 
 from _common import Trivial, best_of, cpu_of, items, run
 
@@ -32,14 +37,30 @@ def main() -> None:
     one = best_of(5, lambda: run(small, [Trivial()], max_concurrent=100))
     print(f"5,000 items x 1 trivial metric: {one * 1e6 / 5_000:.1f} us per item (target <= 50 us)")
     large = items(15_000)
-    plain, trials = [], []
-    for _ in range(7):  # interleaved, CPU time: the two runs see the same machine
-        plain.append(cpu_of(lambda: run(large, [Trivial()], max_concurrent=100)))
-        trials.append(cpu_of(lambda: run(small, [Trivial()], max_concurrent=100, trials=3)))
-    print(
-        f"15,000 metric calls, best CPU of 7: plain run (15,000 items) {min(plain) * 1e6 / 15_000:.1f} us per call, "
-        f"trials=3 (5,000 items) {min(trials) * 1e6 / 15_000:.1f} us per call (target: no more than plain)"
-    )
+    runs = {
+        "plain run (15,000 items)": lambda: run(large, [Trivial()], max_concurrent=100),
+        "trials=3 (5,000 items)": lambda: run(small, [Trivial()], max_concurrent=100, trials=3),
+    }
+    for collector in ("on", "paused"):
+        figures = _per_call(runs, 15_000, rounds=9, collect=collector == "on")
+        print(f"15,000 metric calls, CPU per call, garbage collector {collector} (median / best of 9): {figures}")
+    print("target: trials no dearer per call than plain")
+
+
+def _per_call(runs: dict[str, Callable[[], Any]], calls: int, *, rounds: int, collect: bool) -> str:
+    """Each run's CPU per call over ``rounds`` rounds; the order alternates and every run starts
+    from a collected heap, so neither inherits the other's garbage or collector counts."""
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(rounds):
+        for name in list(runs)[:: 1 if round_ % 2 else -1]:
+            gc.collect()
+            if not collect:
+                gc.disable()
+            try:
+                cpu[name].append(cpu_of(runs[name]) * 1e6 / calls)
+            finally:
+                gc.enable()
+    return "; ".join(f"{name} {statistics.median(v):.1f} / {min(v):.1f} us" for name, v in cpu.items())
 
 
 if __name__ == "__main__":

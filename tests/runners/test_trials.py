@@ -258,3 +258,31 @@ def test_an_items_trials_run_concurrently():
 
     evaluation_runner(ITEMS[:1], [slow], "together", trials=4, max_concurrent=10, show_progress=False)
     assert in_flight["most"] == 4
+
+
+def test_without_a_task_every_trial_scores_the_item_as_mapped_once():
+    rows = [{"id": "ok", "answer": "x", "expected_output": "x"}, {"id": "bad", "expected_output": "x"}]
+    result = evaluation_runner(
+        rows,
+        [judge_of([0.0, 1.0]), ExactMatch()],
+        "mapped",
+        scoring_key_mapping={"actual_output": "answer"},
+        trials=2,
+        show_progress=False,
+    )
+    ok, bad = result.results
+    assert ok.error is None and ok.item.actual_output == "x"
+    assert [t.trial for t in ok.trials] == [0, 1]
+    assert sorted(t.scores[0].score for t in ok.trials) == [0.0, 1.0] and ok.score("exact_match").score == 1.0
+    # a row the mapping cannot fill fails every trial with the same error, named for the item
+    assert bad.error is not None and "answer" in bad.error.message and bad.scores == []
+    assert [t.error == bad.error for t in bad.trials] == [True, True]
+
+
+def test_a_trial_result_is_copied_as_a_dataclass():
+    import dataclasses
+
+    result = evaluation_runner(ITEMS[:1], [judge_of([0.0, 1.0])], "copy", trials=2, show_progress=False)
+    first = result.results[0].trials[0]
+    copy = dataclasses.replace(first, task_cached=True)
+    assert copy.task_cached and copy.scores == first.scores and not first.task_cached
