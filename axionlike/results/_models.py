@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from axionlike._text import model_from_json, model_json
 from axionlike.dataset import DatasetItem
@@ -91,14 +90,15 @@ class MetricScore(BaseModel):
     """Anything else the metric reported (trace ids among them)."""
 
 
-@pydantic_dataclass(slots=True)
+@dataclass(slots=True)
 class TrialResult:
     """One trial of an item (with ``trials > 1``): its task output or error, and its scores.
 
-    A slotted (pydantic) dataclass rather than a model: a run keeps one for every trial of
-    every item, and without an instance dict and a fields-set each is about half the work for
-    Python's garbage collector, which re-walks every kept result on each full collection.
-    Copy one with ``dataclasses.replace``.
+    A slotted dataclass rather than a model: a run keeps one for every trial of every item,
+    and without an instance dict and a fields-set each is about half the work for Python's
+    garbage collector, which re-walks every kept result on each full collection; the engine
+    also builds it without a validation pass. Pydantic still validates it wherever a
+    TestResult is read (``EvaluationResult.load``). Copy one with ``dataclasses.replace``.
     """
 
     trial: int

@@ -43,6 +43,7 @@ from axionlike.results import (
     EvaluationResult,
     MetricScore,
     TestResult,
+    TrialResult,
     Usage,
     build_result,
 )
@@ -347,39 +348,27 @@ class Engine:
     def _reduced(self, trials: list[_InFlight]) -> TestResult:
         """The item's result from its trials (each with the item as its task left it): each metric's
         scored trials reduced to one score, and every trial's own outcome kept."""
-        kept = [
-            {
-                "trial": t.trial,
-                "task_output": t.task_output,
-                "error": t.error,
-                "scores": t.scores,
-                "task_cached": t.task_cached,
-            }
-            for t in trials
-        ]
+        kept = [TrialResult(t.trial, t.task_output, t.error, t.final_scores, t.task_cached) for t in trials]
         ran = [t for t in trials if t.error is None]
         first = ran[0] if ran else trials[0]  # every trial's task failed: the item's error is the first's
-        return TestResult.model_validate(  # one validation builds the reduced scores and trial records
-            {
-                "index": first.index,
-                "item": first.item,
-                "task_output": first.task_output,
-                "error": first.error,
-                "scores": [
-                    self._reduced_score(position, [t.final_scores[position] for t in ran])
-                    for position in range(len(self.metrics))
-                ]
-                if ran
-                else [],
-                "task_cached": all(t.task_cached for t in trials),
-                "trials": kept,
-            }
+        return TestResult(
+            index=first.index,
+            item=first.item,
+            task_output=first.task_output,
+            error=first.error,
+            scores=[
+                self._reduced_score(position, [t.final_scores[position] for t in ran])
+                for position in range(len(self.metrics))
+            ]
+            if ran
+            else [],
+            task_cached=all(t.task_cached for t in trials),
+            trials=kept,
         )
 
-    def _reduced_score(self, position: int, trial_scores: list[MetricScore]) -> MetricScore | dict[str, Any]:
-        """One metric's score on an item from its trials' scores, by the metric's reducer: a new
-        score's fields (the item's result validates them with the rest), or the first trial's
-        error or skip when no trial scored."""
+    def _reduced_score(self, position: int, trial_scores: list[MetricScore]) -> MetricScore:
+        """One metric's score on an item from its trials' scores, by the metric's reducer (the
+        first trial's error or skip when no trial scored)."""
         bound = self.metrics[position]
         reducer = self.reducers[bound.name]
         scored: list[MetricScore] = []
@@ -408,19 +397,19 @@ class Engine:
             explanation += f"; {failed} trial(s) failed"
         if first.explanation:
             explanation += f"; trial 0: {first.explanation}"
-        return {
-            "name": first.name,
-            "score": value,
-            "threshold": first.threshold,
-            "passed": value >= 0.5 if reducer.on_verdicts else bound.passed(value),
-            "higher_is_better": first.higher_is_better,
-            "explanation": explanation,
-            "source": first.source,
-            "latency": latency,
-            "usage": usage,
-            "cached": cached,
-            "metadata": {**first.metadata, "reducer": reducer.name, "trial_scores": values, "failed_trials": failed},
-        }
+        return MetricScore(
+            name=first.name,
+            score=value,
+            threshold=first.threshold,
+            passed=value >= 0.5 if reducer.on_verdicts else bound.passed(value),
+            higher_is_better=first.higher_is_better,
+            explanation=explanation,
+            source=first.source,
+            latency=latency,
+            usage=usage,
+            cached=cached,
+            metadata={**first.metadata, "reducer": reducer.name, "trial_scores": values, "failed_trials": failed},
+        )
 
     def _record(self, result: TestResult) -> None:
         result = savable(result, self._unsavable_fields)
