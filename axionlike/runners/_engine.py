@@ -288,9 +288,7 @@ class Engine:
         self._rows_seen += len(chunk)
         return chunk
 
-    async def _admit(
-        self, index: int, item: DatasetItem, trials: _Trials | None = None, numbers: Sequence[int] = (0,)
-    ) -> None:
+    async def _admit(self, index: int, item: DatasetItem, trials: _Trials | None, numbers: Sequence[int]) -> None:
         """Run the item's task (if any) for trial ``numbers[0]`` and queue the metric jobs of each
         trial in ``numbers``: one trial with a task, all of them without (they score the same item)."""
         task_output: dict[str, Any] | None = None
