@@ -208,3 +208,24 @@ def test_a_ray_dataset_is_streamed_with_the_same_results():
     assert _comparable(streamed_locally) == _comparable(local) == _comparable(remote)
     assert remote.results[0].item.retrieved_content == ["a", "b"]  # numpy arrays back to lists
     assert remote.metadata["backend"]["calls"] == 2 * len(ITEMS)
+
+
+def test_trials_on_ray_give_what_local_trials_give():
+    metrics = [ExactMatch(), picky]
+    kwargs = {"trials": 2, "show_progress": False}
+    with_task = [
+        evaluation_runner(ITEMS[:8], metrics, name, task=shout, backend=backend, **kwargs)
+        for name, backend in (("local", None), ("ray", RayBackend(workers=2, batch_size=4)))
+    ]
+    rows = [{"id": f"r{i}", "actual_output": f"a{i % 3}", "expected_output": "a0"} for i in range(6)]
+    metric_only = [
+        evaluation_runner(rows, metrics, name, backend=backend, **{**kwargs, "trials": 3})
+        for name, backend in (("local", None), ("ray", RayBackend(workers=2)))
+    ]
+    for local, remote in (with_task, metric_only):
+        assert _comparable(remote) == _comparable(local)
+        assert [[(t.trial, [s.score for s in t.scores]) for t in r.trials] for r in remote.results] == [
+            [(t.trial, [s.score for s in t.scores]) for t in r.trials] for r in local.results
+        ]
+    assert [len(r.trials) for r in metric_only[1].results] == [3] * 6
+    assert metric_only[1].metadata["backend"]["calls"] == 6 * 3 * 2  # every trial of every metric ran there

@@ -286,3 +286,30 @@ def test_a_trial_result_is_copied_as_a_dataclass():
     first = result.results[0].trials[0]
     copy = dataclasses.replace(first, task_cached=True)
     assert copy.task_cached and copy.scores == first.scores and not first.task_cached
+
+
+def test_fail_fast_stops_a_metric_only_trials_run_with_every_trial_of_the_failing_item():
+    from axionlike import EvaluationAbortedError
+    from axionlike.runners import ErrorConfig
+
+    def strict(item):
+        if item.id == "i1":
+            raise ValueError("strict judge refuses i1")
+        return 1.0
+
+    rows = [{**row, "actual_output": row["expected_output"]} for row in ITEMS]
+    with pytest.raises(EvaluationAbortedError, match="refuses i1") as info:
+        evaluation_runner(
+            rows,
+            [strict],
+            "strict",
+            trials=3,
+            max_concurrent=1,
+            error_config=ErrorConfig(fail_fast=True),
+            show_progress=False,
+        )
+    done = {r.id: r for r in info.value.partial_result.results}
+    assert done["i0"].scores[0].score == 1.0 and len(done["i0"].trials) == 3
+    failed = done["i1"]
+    assert failed.scores[0].status == "error" and [t.scores[0].status for t in failed.trials] == ["error"] * 3
+    assert "i3" not in done  # nothing was admitted after the failure
