@@ -6,6 +6,8 @@ import dataclasses
 import statistics
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from axionlike._exceptions import MetricError
 from axionlike._invoke import invoke
 from axionlike.dataset import DatasetItem
@@ -17,6 +19,9 @@ from axionlike.runners import MetricDescription, Scorer
 #: Key of ``MetricResult.metadata`` carrying the named scores of one row.
 SCORES_KEY = "pytest_scores"
 SOURCE = "pytest"
+_SCORE = TypeAdapter(MetricScore)
+_SCORES = TypeAdapter(list[MetricScore])
+"""A row's named scores travel to the face as JSON data in the engine's one score, and back."""
 
 
 def _one_score(evaluation: str, name: str, value: Any, threshold: float | None) -> MetricScore:
@@ -24,7 +29,7 @@ def _one_score(evaluation: str, name: str, value: Any, threshold: float | None) 
     if isinstance(value, MetricScore):
         if value.score is None or value.status != "scored":
             raise MetricError(f"evaluation '{evaluation}' returned a MetricScore '{name}' without a score")
-        score = value.model_copy(update={"name": name, "source": SOURCE})
+        score = dataclasses.replace(value, name=name, source=SOURCE)
     else:
         label = evaluation if name == evaluation else f"{evaluation}' (score '{name}"
         result = MetricResult.from_value(value, label, kind="evaluation")
@@ -38,8 +43,8 @@ def _one_score(evaluation: str, name: str, value: Any, threshold: float | None) 
             source=SOURCE,
         )
     if score.passed is None and threshold is not None:
-        score = score.model_copy(
-            update={"passed": score.score is not None and score.score >= threshold, "threshold": threshold}
+        score = dataclasses.replace(
+            score, passed=score.score is not None and score.score >= threshold, threshold=threshold
         )
     return score
 
@@ -84,7 +89,7 @@ class RowScorer(Scorer):
         scores = named_scores(value, self.spec)
         return MetricResult(
             score=statistics.fmean(s.score for s in scores if s.score is not None),
-            metadata={SCORES_KEY: [s.model_dump(mode="json") for s in scores]},
+            metadata={SCORES_KEY: _SCORES.dump_python(scores, mode="json")},
         )
 
 
@@ -119,9 +124,9 @@ def _unfolded(scores: list[MetricScore], names: list[str]) -> list[MetricScore]:
     for score in scores:
         if score.status == "scored":
             for named in score.metadata.get(SCORES_KEY, ()):
-                unfolded.append(MetricScore.model_validate(named).model_copy(update={"latency": score.latency}))
+                unfolded.append(dataclasses.replace(_SCORE.validate_python(named), latency=score.latency))
         else:
-            unfolded.extend(score.model_copy(update={"name": n, "source": SOURCE}) for n in names)
+            unfolded.extend(dataclasses.replace(score, name=n, source=SOURCE) for n in names)
     return unfolded
 
 
@@ -136,11 +141,10 @@ def _mean_of_trials(trial_scores: list[MetricScore]) -> MetricScore | None:
         passed: bool | None = mean >= scored[0].threshold
     else:
         passed = sum(verdicts) * 2 > len(verdicts) if verdicts else None
-    return scored[0].model_copy(
-        update={
-            "score": mean,
-            "passed": passed,
-            "explanation": f"mean of {len(scored)} trials",
-            "metadata": {**scored[0].metadata, "trial_scores": [s.score for s in scored]},
-        }
+    return dataclasses.replace(
+        scored[0],
+        score=mean,
+        passed=passed,
+        explanation=f"mean of {len(scored)} trials",
+        metadata={**scored[0].metadata, "trial_scores": [s.score for s in scored]},
     )

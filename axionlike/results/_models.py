@@ -63,8 +63,16 @@ class Usage(BaseModel):
         )
 
 
-class MetricScore(BaseModel):
-    """One metric's verdict on one item."""
+@dataclass(slots=True)
+class MetricScore:
+    """One metric's verdict on one item.
+
+    A slotted dataclass rather than a model, like ``TrialResult``: the engine builds one
+    for every metric call and a run keeps them all, and a pydantic model costs about three
+    times the work to build and five times the memory (its instance dict and fields-set).
+    Pydantic still validates scores wherever a TestResult is read (``EvaluationResult.load``)
+    and writes them with the result. Copy one with ``dataclasses.replace``.
+    """
 
     name: str
     """The metric's name, the key used in ``thresholds`` and in summaries."""
@@ -77,7 +85,7 @@ class MetricScore(BaseModel):
     higher_is_better: bool = True
     explanation: str | None = None
     error: ErrorInfo | None = None
-    missing_fields: list[str] = Field(default_factory=list)
+    missing_fields: list[str] = field(default_factory=list)
     """Required fields the item lacked (skipped or errored scores)."""
     source: str = "native"
     """Which library produced the score: ``native``, ``ragas``, ``deepeval``, ``function``."""
@@ -86,7 +94,7 @@ class MetricScore(BaseModel):
     usage: Usage | None = None
     cached: bool = False
     """Whether the score came from the cache."""
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
     """Anything else the metric reported (trace ids among them)."""
 
 

@@ -88,7 +88,7 @@ def _savable_scores(scores: list[MetricScore], replaced: list[str]) -> list[Metr
     kept = []
     for score in scores:
         metadata = _savable(score.metadata, f"metric '{score.name}' metadata", replaced)
-        kept.append(score if metadata is score.metadata else score.model_copy(update={"metadata": metadata}))
+        kept.append(score if metadata is score.metadata else dataclasses.replace(score, metadata=metadata))
     return kept
 
 

@@ -1,4 +1,9 @@
+import dataclasses
+import json
+
 import pandas as pd
+import pytest
+from pydantic import ValidationError
 
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import ExactMatch, Latency
@@ -51,6 +56,22 @@ def test_save_and_load_lose_nothing(tmp_path):
     assert loaded.results[0].item.get("topic") == "x"
     assert loaded.metadata["v"] == 1
     assert loaded.to_dataframe().equals(result.to_dataframe())
+
+
+def test_a_saved_score_is_validated_when_the_result_is_read():
+    data = json.loads(make_result().to_json())
+    data["results"][0]["scores"][0]["score"] = "0.25"
+    assert EvaluationResult.from_json(json.dumps(data)).results[0].scores[0].score == 0.25
+    data["results"][0]["scores"][0]["score"] = "high"
+    with pytest.raises(ValidationError, match=r"results\.0\.scores\.0\.score"):
+        EvaluationResult.from_json(json.dumps(data))
+
+
+def test_a_score_is_copied_with_dataclasses_replace():
+    score = make_result().results[0].scores[0]
+    copy = dataclasses.replace(score, metadata={"note": "copied"})
+    assert copy.name == score.name and copy.score == score.score
+    assert copy.metadata == {"note": "copied"} and score.metadata == {}
 
 
 def _judge_verdict(body):
