@@ -25,11 +25,13 @@ _SCORES = TypeAdapter(list[MetricScore])
 
 
 def _one_score(evaluation: str, name: str, value: Any, threshold: float | None) -> MetricScore:
-    """One named score of a row: a MetricScore as it is, anything else read by ``MetricResult.from_value``."""
+    """One named score of a row: a MetricScore validated (a dataclass is not when built), anything
+    else read by ``MetricResult.from_value``."""
     if isinstance(value, MetricScore):
-        if value.score is None or value.status != "scored":
+        given = _SCORE.validate_python(dataclasses.asdict(value))
+        if given.score is None or given.status != "scored":
             raise MetricError(f"evaluation '{evaluation}' returned a MetricScore '{name}' without a score")
-        score = dataclasses.replace(value, name=name, source=SOURCE)
+        score = dataclasses.replace(given, name=name, source=SOURCE)
     else:
         label = evaluation if name == evaluation else f"{evaluation}' (score '{name}"
         result = MetricResult.from_value(value, label, kind="evaluation")

@@ -117,6 +117,25 @@ def test_sync_evaluation_fixtures_errors_and_regular_tests(pytester, evals, stor
     assert bad.summary["eval_bad_return"].mean == 0.5
 
 
+def test_a_returned_metric_score_is_validated_and_a_bad_one_is_a_row_error(pytester, evals, stored):
+    pytester.makepyfile(
+        test_scores="""
+from axionlike import foreach
+from axionlike.results import MetricScore
+
+@foreach("x", ["0.5", "high"])
+def eval_score(x):
+    return MetricScore(name="eval_score", score=x, explanation=f"read {x}")
+"""
+    )
+    evals("--experiment", "scores").assert_outcomes(passed=1)
+    result = stored("scores", "test_scores.eval_score")
+    good, bad = (r.scores[0] for r in result.results)
+    assert good.score == 0.5 and good.explanation == "read 0.5"
+    assert bad.status == "error" and bad.error.phase == "metric"
+    assert "MetricScore" in bad.error.message and "valid number" in bad.error.message and "'high'" in bad.error.message
+
+
 ASYNC_EVAL = """
 import asyncio
 import pytest
