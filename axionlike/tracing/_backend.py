@@ -15,6 +15,7 @@ own HTTP client: the SDKs' per-span pipelines cost several times the CPU.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import queue
@@ -35,9 +36,12 @@ GENERATION_KINDS = frozenset({"llm", "generation"})
 
 
 def _jsonable(value: Any) -> Any:
+    """A model or dataclass (a ``MetricScore``) as a dict, so its keys can be masked like any mapping's."""
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     return value
 
 

@@ -11,6 +11,7 @@ from tracing_helpers import BACKENDS, nodes_of
 from axionlike._redact import register_secret
 from axionlike.dataset import DatasetItem
 from axionlike.metrics import ExactMatch
+from axionlike.results import MetricScore
 from axionlike.runners import evaluation_runner
 from axionlike.tracing import configure_tracing, observe, span, trace
 
@@ -25,8 +26,14 @@ def call_backend(query: str, api_key: str, headers: dict) -> dict:
     return {"answer": query.upper(), "patient_name": PATIENT, "echo_key": api_key}
 
 
+@trace
+def grade_locally(answer: str) -> MetricScore:
+    return MetricScore(name="local", score=1.0, metadata={"patient_name": PATIENT, "note": f"key {SECRET_ENV}"})
+
+
 def leaky_task(item: DatasetItem) -> dict:
     out = call_backend(item.query, api_key=SECRET_REGISTERED, headers={"Authorization": SECRET_HEADER})
+    grade_locally(out["answer"])  # a dataclass output is masked like a dict
     with span("log", input={"note": f"used key {SECRET_ENV} for {item.query}", "patient_name": PATIENT}):
         pass
     return {"actual_output": out["answer"], "patient_name": PATIENT, "debug": f"Authorization: {SECRET_HEADER}"}
@@ -49,7 +56,7 @@ def test_no_secret_reaches_a_span(backend, collector, point_sdk, monkeypatch):
 
     text = collector.payload_text()
     names = {n.name for n in nodes_of(backend, collector)}
-    assert {"call_backend", "log", "leaky_task", "ExactMatch.execute", "secrets"} <= names
+    assert {"call_backend", "grade_locally", "log", "leaky_task", "ExactMatch.execute", "secrets"} <= names
     for secret in (SECRET_ENV, SECRET_REGISTERED, "abcdef0123456789xyz", PATIENT):
         assert secret not in text
     assert "[REDACTED]" in text
