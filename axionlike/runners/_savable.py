@@ -100,13 +100,11 @@ def _plain_result(result: TestResult) -> bool:
         for name in _ANY_TYPED_FIELDS:
             if not _plain(getattr(item, name)):
                 return False
-    for score in (*result.scores, *result.aggregates):
-        if score.metadata and not _plain(score.metadata):
-            return False
     for trial in result.trials:
         if not _plain(trial.task_output):
             return False
-        for score in trial.scores:
+    for scores in (result.scores, result.aggregates, *(trial.scores for trial in result.trials)):
+        for score in scores:
             if score.metadata and not _plain(score.metadata):
                 return False
     return True
