@@ -3,17 +3,19 @@ item's score; per-trial scores stay in the result, the DataFrame and the saved J
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import threading
 
 import pytest
 
+from axionlike import EvaluationAbortedError
 from axionlike._exceptions import ConfigurationError
 from axionlike.cache import CacheConfig, MemoryStore
 from axionlike.metrics import ExactMatch, MetricResult, named
 from axionlike.results import EvaluationResult
-from axionlike.runners import evaluation_runner
+from axionlike.runners import ErrorConfig, evaluation_runner
 
 ITEMS = [{"id": f"i{n}", "query": f"q{n}", "expected_output": f"Q{n}"} for n in range(4)]
 
@@ -280,8 +282,6 @@ def test_without_a_task_every_trial_scores_the_item_as_mapped_once():
 
 
 def test_a_trial_result_is_copied_as_a_dataclass():
-    import dataclasses
-
     result = evaluation_runner(ITEMS[:1], [judge_of([0.0, 1.0])], "copy", trials=2, show_progress=False)
     first = result.results[0].trials[0]
     copy = dataclasses.replace(first, task_cached=True)
@@ -289,9 +289,6 @@ def test_a_trial_result_is_copied_as_a_dataclass():
 
 
 def test_fail_fast_stops_a_metric_only_trials_run_with_every_trial_of_the_failing_item():
-    from axionlike import EvaluationAbortedError
-    from axionlike.runners import ErrorConfig
-
     def strict(item):
         if item.id == "i1":
             raise ValueError("strict judge refuses i1")
