@@ -355,7 +355,7 @@ class Engine:
             task_output=first.task_output,
             error=first.error,
             scores=[
-                self._reduced_score(position, [t.final_scores[position] for t in ran])
+                self._reduced_score(position, [(t.trial, t.final_scores[position]) for t in ran])
                 for position in range(len(self.metrics))
             ]
             if ran
@@ -364,37 +364,37 @@ class Engine:
             trials=kept,
         )
 
-    def _reduced_score(self, position: int, trial_scores: list[MetricScore]) -> MetricScore:
-        """One metric's score on an item from its trials' scores, by the metric's reducer (the
-        first trial's error or skip when no trial scored)."""
+    def _reduced_score(self, position: int, trial_scores: list[tuple[int, MetricScore]]) -> MetricScore:
+        """One metric's score on an item from its trials' (number, score) pairs, by the metric's
+        reducer (the first trial's error or skip when no trial scored)."""
         bound = self.metrics[position]
         reducer = self.reducers[bound.name]
-        scored: list[MetricScore] = []
+        scored: list[tuple[int, MetricScore]] = []
         values: list[float] = []
         verdicts: list[bool] = []
         latency: float | None = None
         usage: Usage | None = None
         cached = True
-        for s in trial_scores:
+        for number, s in trial_scores:
             if s.usage is not None:  # a failed trial's calls still cost
                 usage = s.usage if usage is None else usage + s.usage
             if s.status == "scored" and s.score is not None:
-                scored.append(s)
+                scored.append((number, s))
                 values.append(s.score)
                 verdicts.append(bool(s.passed))
                 cached = cached and s.cached
                 if s.latency is not None:
                     latency = s.latency if latency is None else latency + s.latency
         if not scored:  # no trial scored: the item keeps the first trial's error or skip
-            return trial_scores[0]
-        first = scored[0]
+            return trial_scores[0][1]
+        first_number, first = scored[0]
         value = reducer.reduce(values, verdicts)
-        failed = len(trial_scores) - len(scored)
+        failed = self.config.trials - len(scored)  # its task or this metric failed (or skipped)
         explanation = f"{reducer.name} of {len(scored)} trials"
         if failed:
             explanation += f"; {failed} trial(s) failed"
         if first.explanation:
-            explanation += f"; trial 0: {first.explanation}"
+            explanation += f"; trial {first_number}: {first.explanation}"
         return MetricScore(
             name=first.name,
             score=value,

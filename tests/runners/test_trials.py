@@ -183,6 +183,29 @@ def test_a_trial_whose_task_fails_is_left_out_of_the_reduction():
     assert "of 2 trials" in item.scores[0].explanation
 
 
+def test_the_explanation_counts_a_failed_task_and_names_the_trial_its_text_is_from():
+    calls = itertools.count()
+
+    def fails_first(item):
+        if next(calls) == 0:
+            raise RuntimeError("first call fails")
+        return {"actual_output": item.query.upper()}
+
+    result = evaluation_runner(
+        ITEMS[:1],
+        [judge_of([0.25, 0.75])],
+        "first fails",
+        task=fails_first,
+        trials=3,
+        max_concurrent=1,
+        show_progress=False,
+    )
+    score = result.results[0].scores[0]
+    assert score.score == pytest.approx(0.5)
+    assert score.explanation == "mean of 2 trials; 1 trial(s) failed; trial 1: call 0"
+    assert score.metadata["failed_trials"] == 1
+
+
 def test_grading_runner_takes_trials_and_reducers():
     from axionlike.grading import GradingRunner
 
