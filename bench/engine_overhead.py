@@ -2,18 +2,24 @@
 call with ``trials=3`` against a plain run of as many calls, with the garbage collector on and
 paused (target: no more per call, issue 18).
 
-Run: .venv/bin/python bench/engine_overhead.py
+Run: .venv/bin/python bench/engine_overhead.py [pairs per collector setting, default 20]
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import math
 import statistics
-from collections.abc import Callable
-from typing import Any
+import subprocess
+import sys
 
 from _common import Trivial, best_of, cpu_of, items, run
+from scipy.stats import wilcoxon
+
+_CALLS = 15_000
+_MODES = {"plain": (_CALLS, 1), "trials=3": (_CALLS // 3, 3)}
+"""Each mode's items and trials: the same number of metric calls."""
 
 
 async def _noop() -> float:
@@ -24,7 +30,7 @@ async def _bare(n: int) -> None:
     await asyncio.gather(*(_noop() for _ in range(n)))
 
 
-def main() -> None:
+def main(pairs: int) -> None:
     data = items(10_000)
     metrics = [Trivial(name="m1"), Trivial(name="m2"), Trivial(name="m3")]
     bare = best_of(5, lambda: asyncio.run(_bare(30_000)))
@@ -36,32 +42,47 @@ def main() -> None:
     small = items(5_000)
     one = best_of(5, lambda: run(small, [Trivial()], max_concurrent=100))
     print(f"5,000 items x 1 trivial metric: {one * 1e6 / 5_000:.1f} us per item (target <= 50 us)")
-    large = items(15_000)
-    runs = {
-        "plain run (15,000 items)": lambda: run(large, [Trivial()], max_concurrent=100),
-        "trials=3 (5,000 items)": lambda: run(small, [Trivial()], max_concurrent=100, trials=3),
-    }
     for collector in ("on", "paused"):
-        figures = _per_call(runs, 15_000, rounds=9, collect=collector == "on")
-        print(f"15,000 metric calls, CPU per call, garbage collector {collector} (median / best of 9): {figures}")
+        print(f"{_CALLS:,} metric calls, CPU per call, garbage collector {collector}: {_paired(pairs, collector)}")
     print("target: trials no dearer per call than plain")
 
 
-def _per_call(runs: dict[str, Callable[[], Any]], calls: int, *, rounds: int, collect: bool) -> str:
-    """Each run's CPU per call over ``rounds`` rounds; the order alternates and every run starts
-    from a collected heap, so neither inherits the other's garbage or collector counts."""
-    cpu: dict[str, list[float]] = {name: [] for name in runs}
-    for round_ in range(rounds):
-        for name in list(runs)[:: 1 if round_ % 2 else -1]:
-            gc.collect()
-            if not collect:
-                gc.disable()
-            try:
-                cpu[name].append(cpu_of(runs[name]) * 1e6 / calls)
-            finally:
-                gc.enable()
-    return "; ".join(f"{name} {statistics.median(v):.1f} / {min(v):.1f} us" for name, v in cpu.items())
+def _paired(pairs: int, collector: str) -> str:
+    """Each mode's CPU per call, median / best, and the pairs compared.
+
+    Every run has a fresh process of its own, so neither mode inherits the other's heap (its
+    arenas, its fragmentation); the order alternates. The host's noise drifts more between
+    runs than the gap between the modes, so each pair is compared: how often trials=3 was the
+    cheaper, the median ratio, and a Wilcoxon signed-rank test of the ratios' logarithms.
+    """
+    cpu: dict[str, list[float]] = {mode: [] for mode in _MODES}
+    for pair in range(pairs):
+        for mode in list(_MODES)[:: 1 if pair % 2 else -1]:
+            child = [sys.executable, __file__, "--one", mode, collector]
+            cpu[mode].append(float(subprocess.run(child, capture_output=True, text=True, check=True).stdout))
+    ratios = [trials / plain for plain, trials in zip(cpu["plain"], cpu["trials=3"], strict=True)]
+    figures = "; ".join(f"{mode} {statistics.median(v):.1f} / {min(v):.1f} us" for mode, v in cpu.items())
+    p_value = wilcoxon([math.log(r) for r in ratios]).pvalue
+    return (
+        f"{figures} (median / best of {pairs}); trials=3 the cheaper in {sum(r < 1 for r in ratios)} of "
+        f"{pairs} pairs, median ratio {statistics.median(ratios):.3f}, Wilcoxon p = {p_value:.3f}"
+    )
+
+
+def _one(mode: str, collector: str) -> None:
+    """In a child process: print the CPU per call of one run of ``mode``, after a warm-up run
+    and from a collected heap (the collector paused for the run, if asked)."""
+    count, trials = _MODES[mode]
+    run(items(300), [Trivial()], max_concurrent=100, trials=trials)
+    data = items(count)
+    gc.collect()
+    if collector == "paused":
+        gc.disable()
+    print(cpu_of(lambda: run(data, [Trivial()], max_concurrent=100, trials=trials)) * 1e6 / _CALLS)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--one"]:
+        _one(*sys.argv[2:4])
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
