@@ -166,44 +166,31 @@ def test_trials_reach_the_dataframe_and_the_saved_json(tmp_path):
     assert loaded.summary["judge"].trial_std == pytest.approx(0.5)
 
 
-def test_a_trial_whose_task_fails_is_left_out_of_the_reduction():
+@pytest.mark.parametrize(
+    ("failing_call", "errors", "explanation"),
+    [
+        (1, [False, True, False], "mean of 2 trials; 1 trial(s) failed; trial 0: call 0"),
+        (0, [True, False, False], "mean of 2 trials; 1 trial(s) failed; trial 1: call 0"),
+    ],
+    ids=["second", "first"],
+)
+def test_a_trial_whose_task_fails_is_left_out_of_the_reduction_and_counted(failing_call, errors, explanation):
     calls = itertools.count()
 
     def flaky(item):
-        if next(calls) == 1:
+        if next(calls) == failing_call:
             raise RuntimeError("flaky task")
         return {"actual_output": item.query.upper()}
 
     result = evaluation_runner(
-        ITEMS[:1], [ExactMatch()], "flaky", task=flaky, trials=3, max_concurrent=1, show_progress=False
+        ITEMS[:1], [judge_of([0.25, 0.75])], "flaky", task=flaky, trials=3, max_concurrent=1, show_progress=False
     )
     item = result.results[0]
-    assert item.error is None and item.scores[0].score == 1.0
-    assert [t.error is not None for t in item.trials] == [False, True, False]
-    assert "of 2 trials" in item.scores[0].explanation
-
-
-def test_the_explanation_counts_a_failed_task_and_names_the_trial_its_text_is_from():
-    calls = itertools.count()
-
-    def fails_first(item):
-        if next(calls) == 0:
-            raise RuntimeError("first call fails")
-        return {"actual_output": item.query.upper()}
-
-    result = evaluation_runner(
-        ITEMS[:1],
-        [judge_of([0.25, 0.75])],
-        "first fails",
-        task=fails_first,
-        trials=3,
-        max_concurrent=1,
-        show_progress=False,
-    )
-    score = result.results[0].scores[0]
-    assert score.score == pytest.approx(0.5)
-    assert score.explanation == "mean of 2 trials; 1 trial(s) failed; trial 1: call 0"
-    assert score.metadata["failed_trials"] == 1
+    assert item.error is None
+    assert [t.error is not None for t in item.trials] == errors
+    assert item.scores[0].score == pytest.approx(0.5)
+    assert item.scores[0].explanation == explanation  # names the trial its text is from
+    assert item.scores[0].metadata["failed_trials"] == 1
 
 
 def test_grading_runner_takes_trials_and_reducers():
