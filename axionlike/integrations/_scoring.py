@@ -133,11 +133,13 @@ def _unfolded(scores: list[MetricScore], names: list[str]) -> list[MetricScore]:
 
 
 def _mean_of_trials(trial_scores: list[MetricScore]) -> MetricScore | None:
-    """One named score from its trials: the mean of the scored ones (else the first trial's error)."""
+    """One named score from its trials: the mean of the scored ones (else the first trial's error);
+    its latency is theirs summed, and it is cached only if they all were, as the engine's reducers do."""
     scored = [s for s in trial_scores if s.status == "scored" and s.score is not None]
     if not scored:
         return trial_scores[0] if trial_scores else None
     mean = statistics.fmean(s.score for s in scored if s.score is not None)
+    latencies = [s.latency for s in scored if s.latency is not None]
     verdicts = [s.passed for s in scored if s.passed is not None]
     if scored[0].threshold is not None:
         passed: bool | None = mean >= scored[0].threshold
@@ -147,6 +149,8 @@ def _mean_of_trials(trial_scores: list[MetricScore]) -> MetricScore | None:
         scored[0],
         score=mean,
         passed=passed,
+        latency=sum(latencies) if latencies else None,
+        cached=all(s.cached for s in scored),
         explanation=f"mean of {len(scored)} trials",
         metadata={**scored[0].metadata, "trial_scores": [s.score for s in scored]},
     )

@@ -252,6 +252,8 @@ def test_trials_run_each_row_n_times_and_resume_only_with_as_many(pytester, eval
     assert [s.score for s in right] == [1.0, 0.5, 1.0, 1.0]  # row 1 is right on every other try
     assert right[1].passed is False and right[0].passed is True  # pass/fail: most trials must pass
     assert [len(r.trials) for r in result.results] == [4] * 4
+    trial_latencies = [next(s.latency for s in t.scores if s.name == "right") for t in result.results[0].trials]
+    assert right[0].latency == pytest.approx(sum(trial_latencies))  # the row's calls, summed as the engine does
     assert result.summary["right"].flip_rate == 0.25 and result.summary["size"].mean == pytest.approx(0.15)
     evals("--experiment", "t1", "--trials", "4").assert_outcomes(passed=1)
     assert len(calls.read_text().split()) == 16  # resumed: nothing ran again
